@@ -1,0 +1,101 @@
+/**
+ * Server configuration, read once from environment variables at cold start and validated with
+ * zod. A bad value stops the process with a message that names the variable and its form.
+ */
+import { z } from 'zod';
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+const httpUrl = (description: string) =>
+  z
+    .string()
+    .url({ message: `must be ${description}` })
+    .refine((value) => /^https?:\/\//.test(value), { message: `must be ${description}` });
+
+const seconds = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ message: `must be a whole number of seconds from ${min} to ${max}` })
+    .int({ message: `must be a whole number of seconds from ${min} to ${max}` })
+    .min(min, { message: `must be a whole number of seconds from ${min} to ${max}` })
+    .max(max, { message: `must be a whole number of seconds from ${min} to ${max}` })
+    .default(fallback);
+
+/** The issuer identifier of RFC 8414: an https URL (http only on loopback), no query or fragment. */
+const issuerUrl = httpUrl('an http(s) URL such as https://auth.example.com')
+  .refine((value) => !value.includes('?') && !value.includes('#'), {
+    message: 'must have no query or fragment (RFC 8414 section 2)',
+  })
+  .refine((value) => value.startsWith('https://') || isLoopbackUrl(value), {
+    message: 'must use https, except on localhost, 127.0.0.1 or [::1]',
+  })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const environmentSchema = z.object({
+  ISSUER: issuerUrl,
+  TABLE_NAME: z
+    .string({ message: 'must name the DynamoDB table' })
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, { message: 'must be a DynamoDB table name' }),
+  ACCESS_TOKEN_LIFETIME_SECONDS: seconds(60, 86_400, 3_600),
+  ACCESS_TOKEN_AUDIENCE: z.string().min(1).optional(),
+  MEMORY_CACHE_SECONDS: seconds(0, 3_600, 60),
+  DYNAMODB_ENDPOINT: httpUrl('an http(s) URL such as http://127.0.0.1:4567').optional(),
+  AWS_REGION: z
+    .string({ message: 'must name an AWS region such as eu-west-1' })
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must name an AWS region such as eu-west-1' }),
+});
+
+export interface ServerConfig {
+  /** The issuer identifier, without a trailing slash. */
+  issuer: string;
+  tableName: string;
+  accessTokenLifetimeSeconds: number;
+  /** The default `aud` of access tokens when the client registers none. */
+  accessTokenAudience: string;
+  /** How long a warm function keeps client metadata and signing keys in memory. */
+  memoryCacheSeconds: number;
+  dynamodb: { region: string; endpoint?: string };
+}
+
+/** Reads and validates the server configuration, or throws a ConfigurationError. */
+export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const values = parseEnvironment(environmentSchema, environment);
+
+  return {
+    issuer: values.ISSUER,
+    tableName: values.TABLE_NAME,
+    accessTokenLifetimeSeconds: values.ACCESS_TOKEN_LIFETIME_SECONDS,
+    accessTokenAudience: values.ACCESS_TOKEN_AUDIENCE ?? values.ISSUER,
+    memoryCacheSeconds: values.MEMORY_CACHE_SECONDS,
+    dynamodb: { region: values.AWS_REGION, endpoint: values.DYNAMODB_ENDPOINT },
+  };
+}
+
+/**
+ * Parses environment variables with a schema. Empty strings count as unset, so that
+ * `VAR= npm start` falls back to the default.
+ */
+export function parseEnvironment<Schema extends z.ZodObject>(
+  schema: Schema,
+  environment: NodeJS.ProcessEnv,
+): z.infer<Schema> {
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0]);
+    const value = present[variable];
+    const shown = value === undefined ? 'it is not set' : `got ${JSON.stringify(value)}`;
+    return `${variable} ${issue.message} (${shown})`;
+  });
+  throw new ConfigurationError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+export function isLoopbackUrl(value: string): boolean {
+  const { hostname } = new URL(value);
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}

@@ -1,0 +1,22 @@
+/** GET /jwks.json: the public signing keys (RFC 7517), for offline token validation. */
+import cors from '@middy/http-cors';
+import { httpHandler } from '../http/handler.ts';
+import { jsonResponse } from '../http/responses.ts';
+import { signingKeys } from '../runtime/services.ts';
+
+/**
+ * How long clients and resource servers may cache the key set. A new signing key must be
+ * published at least this long before it signs, so every cached copy knows it in time.
+ */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+export const handler = httpHandler(
+  async () => {
+    const jwks = await signingKeys.publicJwks();
+    return jsonResponse(200, jwks, {
+      'Content-Type': 'application/jwk-set+json;charset=UTF-8',
+      'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
+    });
+  },
+  [cors({ origin: '*' })],
+);

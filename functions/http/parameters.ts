@@ -1,0 +1,92 @@
+/**
+ * Parsing of `application/x-www-form-urlencoded` request bodies and query strings.
+ *
+ * API Gateway HTTP APIs join repeated query parameters with commas, so parameters are parsed
+ * from `rawQueryString` and the raw body, where a repeated parameter can be detected. RFC 6749
+ * section 3.1 forbids repeating a parameter and says that a parameter sent without a value
+ * is treated as omitted.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { InvalidRequestError } from '../oauth/errors.ts';
+
+/** Validated request parameters: each name at most once, empty values dropped. */
+export type Parameters = ReadonlyMap<string, string>;
+
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+/** The largest form body that the endpoints accept, in bytes. */
+export const MAX_FORM_BODY_BYTES = 64 * 1024;
+
+/**
+ * Parses an urlencoded string into parameters. Rejects repeated names, malformed percent
+ * escapes and escapes that do not decode to UTF-8.
+ */
+export function parseUrlEncoded(encoded: string): Parameters {
+  const parameters = new Map<string, string>();
+  const seen = new Set<string>();
+
+  for (const pair of encoded.split('&')) {
+    if (pair === '') continue;
+
+    const separator = pair.indexOf('=');
+    const name = decodeComponent(separator === -1 ? pair : pair.slice(0, separator));
+    const value = separator === -1 ? '' : decodeComponent(pair.slice(separator + 1));
+
+    if (seen.has(name)) {
+      throw new InvalidRequestError(`The parameter '${printable(name)}' is repeated.`);
+    }
+    seen.add(name);
+    if (value !== '') parameters.set(name, value);
+  }
+
+  return parameters;
+}
+
+/**
+ * Reads the form parameters of a POST request. Rejects other media types (400, as RFC 6749
+ * section 5.2 answers every malformed request), bodies over MAX_FORM_BODY_BYTES (413), and
+ * bodies that are not valid form encoding.
+ */
+export function readFormBody(event: APIGatewayProxyEventV2): Parameters {
+  const mediaType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== FORM_CONTENT_TYPE) {
+    throw new InvalidRequestError(`The request body must be ${FORM_CONTENT_TYPE}.`);
+  }
+
+  const body = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  if (bytes.length > MAX_FORM_BODY_BYTES) {
+    throw new InvalidRequestError(
+      `The request body is larger than ${MAX_FORM_BODY_BYTES / 1024} KiB.`,
+      { status: 413 },
+    );
+  }
+
+  // The urlencoded form is ASCII, so a byte outside it cannot come from a conforming client.
+  const text = bytes.toString('latin1');
+  if (/[^\x20-\x7e]/.test(text)) {
+    throw new InvalidRequestError('The request body contains characters that are not urlencoded.');
+  }
+  return parseUrlEncoded(text);
+}
+
+/** Reads query parameters from `rawQueryString`, where repeated parameters are still apart. */
+export function readQuery(event: APIGatewayProxyEventV2): Parameters {
+  return parseUrlEncoded(event.rawQueryString ?? '');
+}
+
+function decodeComponent(component: string): string {
+  try {
+    return decodeURIComponent(component.replaceAll('+', ' '));
+  } catch (cause) {
+    throw new InvalidRequestError('The request contains an invalid percent-encoded sequence.', {
+      cause,
+    });
+  }
+}
+
+/** Quotes a client-supplied name for an error description, without control characters. */
+export function printable(text: string, maxLength = 40): string {
+  const visible = text.replace(/[^\x20-\x7e]/g, '?');
+  return visible.length > maxLength ? `${visible.slice(0, maxLength)}…` : visible;
+}

@@ -1,0 +1,158 @@
+/**
+ * Client authentication at the token endpoint: `client_secret_basic` (RFC 6749 section 2.3.1,
+ * where id and secret are form-urlencoded before the Basic encoding) and `client_secret_post`.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from './clock.ts';
+import type { ClientAuthenticationMethod, ClientStore, RegisteredClient } from './client.ts';
+import { verifyClientSecret } from './client-secret.ts';
+import { InvalidClientError, InvalidRequestError } from './errors.ts';
+import type { Parameters } from '../http/parameters.ts';
+
+export interface PresentedCredentials {
+  method: ClientAuthenticationMethod;
+  clientId: string;
+  clientSecret: string;
+}
+
+const MAX_CLIENT_ID_LENGTH = 255;
+const MAX_CLIENT_SECRET_LENGTH = 512;
+
+/**
+ * Reads the client's credentials from the Authorization header or the form body. Using both
+ * methods at once is `invalid_request`, as RFC 6749 section 2.3 allows only one per request.
+ */
+export function readClientCredentials(
+  authorization: string | undefined,
+  parameters: Parameters,
+): PresentedCredentials {
+  const bodyId = parameters.get('client_id');
+  const bodySecret = parameters.get('client_secret');
+
+  if (authorization !== undefined) {
+    if (bodySecret !== undefined) {
+      throw new InvalidRequestError(
+        'The client used more than one authentication method: send the secret either in the ' +
+          'Authorization header or in the body, not both.',
+      );
+    }
+    const credentials = decodeBasicAuthorization(authorization);
+    if (bodyId !== undefined && bodyId !== credentials.clientId) {
+      throw new InvalidRequestError(
+        'The client_id in the body differs from the client in the Authorization header.',
+      );
+    }
+    return checkLengths(credentials);
+  }
+
+  if (bodyId !== undefined && bodySecret !== undefined) {
+    return checkLengths({ method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret });
+  }
+  throw new InvalidClientError(
+    'Client authentication is required: use HTTP Basic (client_secret_basic) or client_id ' +
+      'and client_secret in the body (client_secret_post).',
+  );
+}
+
+function decodeBasicAuthorization(authorization: string): PresentedCredentials {
+  const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(authorization);
+  if (!match?.[1]) {
+    throw new InvalidClientError('The Authorization header is not valid HTTP Basic credentials.');
+  }
+
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const separator = decoded.indexOf(':');
+  if (separator === -1) {
+    throw new InvalidClientError('The Basic credentials lack the colon between id and secret.');
+  }
+
+  const clientId = decodeFormComponent(decoded.slice(0, separator));
+  const clientSecret = decodeFormComponent(decoded.slice(separator + 1));
+  if (clientId === '') throw new InvalidClientError('The Basic credentials have an empty client id.');
+  return { method: 'client_secret_basic', clientId, clientSecret };
+}
+
+function decodeFormComponent(component: string): string {
+  try {
+    return decodeURIComponent(component.replaceAll('+', ' '));
+  } catch (cause) {
+    throw new InvalidClientError(
+      'The Basic credentials are not form-urlencoded as RFC 6749 section 2.3.1 requires.',
+      { cause },
+    );
+  }
+}
+
+function checkLengths(credentials: PresentedCredentials): PresentedCredentials {
+  if (credentials.clientId.length > MAX_CLIENT_ID_LENGTH) {
+    throw new InvalidClientError(`The client id is longer than ${MAX_CLIENT_ID_LENGTH} characters.`);
+  }
+  if (credentials.clientSecret.length > MAX_CLIENT_SECRET_LENGTH) {
+    throw new InvalidClientError('Client authentication failed.');
+  }
+  return credentials;
+}
+
+/**
+ * Authenticates clients against their stored secret hashes. A successful check is remembered
+ * for a short time, keyed by a SHA-256 digest of the credentials and the stored hash, so that a
+ * warm function does not pay for scrypt on every request and a changed secret takes effect at
+ * once.
+ */
+export class ClientAuthenticator {
+  readonly #clients: ClientStore;
+  readonly #clock: Clock;
+  readonly #rememberMilliseconds: number;
+  readonly #verified = new Map<string, number>();
+  static readonly MAX_REMEMBERED = 10_000;
+
+  constructor(clients: ClientStore, clock: Clock, rememberSeconds: number) {
+    this.#clients = clients;
+    this.#clock = clock;
+    this.#rememberMilliseconds = rememberSeconds * 1000;
+  }
+
+  /** Returns the authenticated client, or throws `invalid_client`. */
+  async authenticate(credentials: PresentedCredentials): Promise<RegisteredClient> {
+    const client = await this.#clients.findClient(credentials.clientId);
+    if (client === undefined) {
+      throw new InvalidClientError('Client authentication failed.', {
+        cause: new Error(`unknown client ${credentials.clientId}`),
+      });
+    }
+    if (client.tokenEndpointAuthMethod !== credentials.method) {
+      throw new InvalidClientError(
+        `The client must authenticate with ${client.tokenEndpointAuthMethod}, ` +
+          `not ${credentials.method}.`,
+      );
+    }
+
+    if (!(await this.#secretMatches(credentials.clientSecret, client))) {
+      throw new InvalidClientError('Client authentication failed.', {
+        cause: new Error(`wrong secret for client ${client.clientId}`),
+      });
+    }
+    return client;
+  }
+
+  async #secretMatches(secret: string, client: RegisteredClient): Promise<boolean> {
+    const key = createHash('sha256')
+      .update(`${client.clientId}\0${secret}\0${client.secretHash.hash}`)
+      .digest('base64url');
+    const now = this.#clock.now();
+    const rememberedUntil = this.#verified.get(key);
+    if (rememberedUntil !== undefined && rememberedUntil > now) return true;
+
+    const matches = await verifyClientSecret(secret, client.secretHash);
+    if (matches && this.#rememberMilliseconds > 0) this.#remember(key, now);
+    return matches;
+  }
+
+  #remember(key: string, now: number): void {
+    if (this.#verified.size >= ClientAuthenticator.MAX_REMEMBERED) {
+      const oldest = this.#verified.keys().next();
+      if (!oldest.done) this.#verified.delete(oldest.value);
+    }
+    this.#verified.set(key, now + this.#rememberMilliseconds);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The error model: one class per OAuth error code (RFC 6749 section 5.2), with the HTTP status
+ * fixed on the class. `description` is sent to the client; `cause` reaches only the logs.
+ */
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+export interface OAuthErrorOptions {
+  cause?: unknown;
+  /** Extra response headers, such as `WWW-Authenticate` or `Allow`. */
+  headers?: Record<string, string>;
+  /** Overrides the class's HTTP status, for 404, 405 and 413 answers in OAuth form. */
+  status?: number;
+}
+
+export abstract class OAuthError extends Error {
+  abstract readonly error: OAuthErrorCode;
+  abstract readonly defaultStatus: number;
+  readonly description: string;
+  readonly headers: Record<string, string>;
+  readonly #status: number | undefined;
+
+  constructor(description: string, options: OAuthErrorOptions = {}) {
+    super(description, { cause: options.cause });
+    this.description = description;
+    this.headers = options.headers ?? {};
+    this.#status = options.status;
+  }
+
+  get status(): number {
+    return this.#status ?? this.defaultStatus;
+  }
+}
+
+export class InvalidRequestError extends OAuthError {
+  override name = 'InvalidRequestError';
+  readonly error = 'invalid_request';
+  readonly defaultStatus = 400;
+}
+
+/**
+ * Failed client authentication. RFC 6749 section 5.2 requires 401 with a `WWW-Authenticate`
+ * header when the client tried the Authorization header; the token endpoint answers so for
+ * every failed authentication, which standard clients handle alike.
+ */
+export class InvalidClientError extends OAuthError {
+  override name = 'InvalidClientError';
+  readonly error = 'invalid_client';
+  readonly defaultStatus = 401;
+
+  constructor(description: string, options: OAuthErrorOptions = {}) {
+    super(description, {
+      ...options,
+      headers: { 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"', ...options.headers },
+    });
+  }
+}
+
+export class InvalidGrantError extends OAuthError {
+  override name = 'InvalidGrantError';
+  readonly error = 'invalid_grant';
+  readonly defaultStatus = 400;
+}
+
+export class UnauthorizedClientError extends OAuthError {
+  override name = 'UnauthorizedClientError';
+  readonly error = 'unauthorized_client';
+  readonly defaultStatus = 400;
+}
+
+export class UnsupportedGrantTypeError extends OAuthError {
+  override name = 'UnsupportedGrantTypeError';
+  readonly error = 'unsupported_grant_type';
+  readonly defaultStatus = 400;
+}
+
+export class InvalidScopeError extends OAuthError {
+  override name = 'InvalidScopeError';
+  readonly error = 'invalid_scope';
+  readonly defaultStatus = 400;
+}
+
+/** An unexpected fault. The description stays generic; the cause goes to the logs. */
+export class ServerError extends OAuthError {
+  override name = 'ServerError';
+  readonly error = 'server_error';
+  readonly defaultStatus = 500;
+}
+
+/** Storage or another dependency failed in a way that a retry may fix: 503 with Retry-After. */
+export class TemporarilyUnavailableError extends OAuthError {
+  override name = 'TemporarilyUnavailableError';
+  readonly error = 'temporarily_unavailable';
+  readonly defaultStatus = 503;
+
+  constructor(description: string, options: OAuthErrorOptions & { retryAfterSeconds?: number }) {
+    const retryAfter = String(options.retryAfterSeconds ?? 1);
+    super(description, { ...options, headers: { 'Retry-After': retryAfter, ...options.headers } });
+  }
+}

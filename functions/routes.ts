@@ -1,0 +1,80 @@
+/**
+ * The route table: every HTTP endpoint of the server, with the handler module that serves it.
+ * The CDK stack creates one Lambda function and one HTTP API route per entry, and the local
+ * server dispatches to the same handler modules, so the two cannot drift apart.
+ */
+
+/** DynamoDB actions that a handler may perform on the server's table. */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem';
+
+export type HttpMethod = 'GET' | 'POST';
+
+export interface Route {
+  /** PascalCase name of the route's Lambda function, used as its CDK construct id. */
+  readonly name: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  /** Handler module, relative to the repository root. It exports `handler`. */
+  readonly entry: string;
+  /** Table actions the handler performs: its function is granted these and nothing more. */
+  readonly tableActions: readonly TableAction[];
+}
+
+const signingKeyActions: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:PutItem'];
+
+export const routes: readonly Route[] = [
+  {
+    name: 'Token',
+    method: 'POST',
+    path: '/token',
+    entry: 'functions/handlers/token.ts',
+    tableActions: ['dynamodb:GetItem', ...signingKeyActions],
+  },
+  {
+    name: 'AuthorizationServerMetadata',
+    method: 'GET',
+    path: '/.well-known/oauth-authorization-server',
+    entry: 'functions/handlers/authorization-server-metadata.ts',
+    tableActions: [],
+  },
+  {
+    name: 'OpenIdConfiguration',
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    entry: 'functions/handlers/openid-configuration.ts',
+    tableActions: [],
+  },
+  {
+    name: 'Jwks',
+    method: 'GET',
+    path: '/jwks.json',
+    entry: 'functions/handlers/jwks.ts',
+    tableActions: signingKeyActions,
+  },
+];
+
+/**
+ * The handler for every request that matches no route: 405 with `Allow` for a known path,
+ * 404 otherwise. On API Gateway it serves the `$default` route.
+ */
+export const fallbackRoute = {
+  name: 'NoRoute',
+  path: '$default',
+  entry: 'functions/handlers/no-route.ts',
+  tableActions: [] as readonly TableAction[],
+} as const;
+
+/** Returns the methods that the route table serves at a path, for a 405 `Allow` header. */
+export function methodsAt(path: string): HttpMethod[] {
+  return routes.filter((route) => route.path === path).map((route) => route.method);
+}
+
+/** Finds the route for a method and path, or returns undefined. */
+export function findRoute(method: string, path: string): Route | undefined {
+  return routes.find((route) => route.method === method && route.path === path);
+}

@@ -1,0 +1,32 @@
+/** The DynamoDB document client, configured for short Lambda invocations. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface DynamoDbSettings {
+  region: string;
+  /** A DynamoDB-compatible endpoint, such as the local server's dynalite. */
+  endpoint?: string;
+}
+
+/**
+ * Timeouts bound the time a request can hang on a slow or unreachable table. With the SDK's
+ * default of 3 attempts, a request fails within a few seconds and gets a 503.
+ */
+const CONNECTION_TIMEOUT_MILLISECONDS = 1_000;
+const REQUEST_TIMEOUT_MILLISECONDS = 2_000;
+
+export function createDocumentClient(settings: DynamoDbSettings): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MILLISECONDS,
+      requestTimeout: REQUEST_TIMEOUT_MILLISECONDS,
+    },
+  });
+
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
