@@ -6,6 +6,8 @@ export interface DynamoDbSettings {
   region: string;
   /** A DynamoDB-compatible endpoint, such as the local server's dynalite. */
   endpoint?: string;
+  /** Fixed credentials, for a local endpoint; the SDK's default chain when absent. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 /**
@@ -19,6 +21,7 @@ export function createDocumentClient(settings: DynamoDbSettings): DynamoDBDocume
   const client = new DynamoDBClient({
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: 3,
     requestHandler: {
       connectionTimeout: CONNECTION_TIMEOUT_MILLISECONDS,

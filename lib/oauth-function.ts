@@ -1,0 +1,146 @@
+/**
+ * The house Lambda function: one per route, with the runtime, bundling, logging and
+ * permissions that every handler of this server shares.
+ */
+import path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Route } from '../functions/routes.ts';
+import type { PowertoolsLogLevel } from './settings.ts';
+
+/** Repository root: route entries, package-lock.json and tsconfig.json are relative to it. */
+export const repositoryRoot = path.resolve(import.meta.dirname, '..');
+
+/** Service name in every log entry, the same as functions/http/logger.ts passes to Logger. */
+export const serviceName = 'oauth-server';
+
+/** The parts of a route that a function needs: the fallback route has no method or path. */
+export type FunctionRoute = Pick<Route, 'name' | 'entry' | 'tableActions'>;
+
+export interface OAuthFunctionProps {
+  /** Route whose handler module the function runs and whose table actions it is granted. */
+  readonly route: FunctionRoute;
+
+  readonly table: ITableV2;
+
+  /** Issuer identifier, without a trailing slash (ISSUER). */
+  readonly issuer: string;
+
+  /** Lifetime of issued access tokens, in seconds (ACCESS_TOKEN_LIFETIME_SECONDS). */
+  readonly accessTokenLifetimeSeconds: number;
+
+  /**
+   * Minimum level of log entries (POWERTOOLS_LOG_LEVEL).
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: PowertoolsLogLevel;
+
+  /**
+   * Retention of the function's log group.
+   *
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * Lambda allocates CPU in proportion to memory, and the handlers' work (JWT signing, cold-start
+ * module evaluation) needs CPU more than memory.
+ * NOTE: 512 MB is an estimate, not a measurement. Tune it with measured cold and warm latency.
+ */
+const memorySizeMegabytes = 512;
+
+/** A request makes at most a few DynamoDB calls, so a function still running after 5 s is stuck. */
+const timeout = Duration.seconds(5);
+
+// ESM output has no `require`, which bundled CommonJS dependencies call for Node built-ins.
+const createRequireBanner =
+  "import { createRequire as createRequireForBundle } from 'node:module';" +
+  'const require = createRequireForBundle(import.meta.url);';
+
+const bundling: BundlingOptions = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  banner: createRequireBanner,
+  // Prefer packages' ES module builds, which esbuild can tree-shake.
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  // Stack traces need only the mappings, so the sources stay out of the package.
+  sourcesContent: false,
+  // Bundle the AWS SDK version that package-lock.json pins and the tests run, rather than
+  // the version that the Lambda runtime happens to provide.
+  bundleAwsSDK: true,
+};
+
+/**
+ * A Node.js 24 function on arm64, bundled locally by esbuild, with its own log group and a
+ * role that allows only writing its logs and the route's table actions.
+ */
+export class OAuthFunction extends Construct {
+  readonly lambdaFunction: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: OAuthFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    });
+
+    // A role of our own replaces the AWSLambdaBasicExecutionRole managed policy, which allows
+    // writing to every log group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.lambdaFunction = new NodejsFunction(this, 'Function', {
+      entry: path.join(repositoryRoot, props.route.entry),
+      handler: 'handler',
+      projectRoot: repositoryRoot,
+      depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: memorySizeMegabytes,
+      timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      bundling,
+      environment: functionEnvironment(props),
+    });
+
+    grantTableActions(this.role, props.table, props.route.tableActions);
+  }
+}
+
+function functionEnvironment(props: OAuthFunctionProps): Record<string, string> {
+  return {
+    TABLE_NAME: props.table.tableName,
+    ISSUER: props.issuer,
+    ACCESS_TOKEN_LIFETIME_SECONDS: String(props.accessTokenLifetimeSeconds),
+    POWERTOOLS_SERVICE_NAME: serviceName,
+    POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}
+
+/** Allows exactly the route's actions on the table itself, and nothing when it has none. */
+function grantTableActions(role: Role, table: ITableV2, actions: FunctionRoute['tableActions']) {
+  if (actions.length === 0) return;
+
+  role.addToPolicy(
+    new PolicyStatement({
+      actions: [...actions],
+      resources: [table.tableArn],
+    }),
+  );
+}

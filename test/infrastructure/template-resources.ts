@@ -1,0 +1,149 @@
+/**
+ * Typed views of the synthesized template's resources, and the links between them: the route
+ * that an integration serves, the function behind it, and the IAM statements of its role.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+
+export interface Ref {
+  readonly Ref: string;
+}
+
+export interface GetAtt {
+  readonly 'Fn::GetAtt': readonly [string, string];
+}
+
+export interface FunctionResource {
+  readonly Properties: {
+    readonly Runtime: string;
+    readonly Architectures: readonly string[];
+    readonly Handler: string;
+    readonly MemorySize: number;
+    readonly Timeout: number;
+    readonly Role: GetAtt;
+    readonly Environment: { readonly Variables: Record<string, unknown> };
+    readonly LoggingConfig: { readonly LogGroup: Ref };
+  };
+  readonly Metadata: Record<string, unknown>;
+}
+
+export interface PolicyStatementJson {
+  readonly Effect: string;
+  readonly Action: string | readonly string[];
+  readonly Resource: unknown;
+}
+
+interface PolicyDocument {
+  readonly Statement: readonly PolicyStatementJson[];
+}
+
+interface PolicyResource {
+  readonly Properties: { readonly PolicyDocument: PolicyDocument; readonly Roles: readonly Ref[] };
+}
+
+interface RoleResource {
+  readonly Properties: {
+    readonly ManagedPolicyArns?: readonly unknown[];
+    readonly Policies?: readonly { readonly PolicyDocument: PolicyDocument }[];
+  };
+}
+
+interface RouteResource {
+  readonly Properties: {
+    readonly RouteKey: string;
+    readonly Target: { readonly 'Fn::Join': readonly [string, readonly [string, Ref]] };
+  };
+}
+
+interface IntegrationResource {
+  readonly Properties: { readonly IntegrationUri: GetAtt; readonly PayloadFormatVersion: string };
+}
+
+/** Returns the template's resources of a type, by logical ID, typed as the caller expects. */
+export function resourcesOfType<T>(template: Template, type: string): Record<string, T> {
+  const resources: Record<string, unknown> = template.findResources(type);
+  // Unchecked: a resource of another shape fails the test's assertions instead.
+  return resources as Record<string, T>;
+}
+
+/** Returns the logical ID of the one resource of a type, or throws if there is not exactly one. */
+export function onlyLogicalId(template: Template, type: string): string {
+  const logicalIds = Object.keys(template.findResources(type));
+  const [logicalId] = logicalIds;
+  if (logicalIds.length !== 1 || logicalId === undefined) {
+    throw new Error(`Expected one ${type}, found ${logicalIds.length}.`);
+  }
+  return logicalId;
+}
+
+export function routeKeys(template: Template): string[] {
+  const routes = resourcesOfType<RouteResource>(template, 'AWS::ApiGatewayV2::Route');
+  return Object.values(routes).map((route) => route.Properties.RouteKey);
+}
+
+export function integrations(template: Template): IntegrationResource[] {
+  return Object.values(
+    resourcesOfType<IntegrationResource>(template, 'AWS::ApiGatewayV2::Integration'),
+  );
+}
+
+/** Follows route key → route → integration → function, and returns the function's ID. */
+export function functionServing(template: Template, routeKey: string): string {
+  const routes = resourcesOfType<RouteResource>(template, 'AWS::ApiGatewayV2::Route');
+  const route = Object.values(routes).find((each) => each.Properties.RouteKey === routeKey);
+  if (route === undefined) throw new Error(`No route with key ${routeKey}.`);
+
+  const [, [, integrationRef]] = route.Properties.Target['Fn::Join'];
+  const integrationsById = resourcesOfType<IntegrationResource>(
+    template,
+    'AWS::ApiGatewayV2::Integration',
+  );
+  const integration = integrationsById[integrationRef.Ref];
+  if (integration === undefined) throw new Error(`No integration ${integrationRef.Ref}.`);
+
+  const [functionId] = integration.Properties.IntegrationUri['Fn::GetAtt'];
+  return functionId;
+}
+
+export function functionResource(template: Template, functionId: string): FunctionResource {
+  const functions = resourcesOfType<FunctionResource>(template, 'AWS::Lambda::Function');
+  const resource = functions[functionId];
+  if (resource === undefined) throw new Error(`No Lambda function ${functionId}.`);
+  return resource;
+}
+
+export function roleIdOf(resource: FunctionResource): string {
+  return resource.Properties.Role['Fn::GetAtt'][0];
+}
+
+/** Returns the role's statements: inline policies and the AWS::IAM::Policy resources on it. */
+export function roleStatements(template: Template, roleId: string): PolicyStatementJson[] {
+  const role = resourcesOfType<RoleResource>(template, 'AWS::IAM::Role')[roleId];
+  if (role === undefined) throw new Error(`No IAM role ${roleId}.`);
+
+  const inline = role.Properties.Policies ?? [];
+  const policies = Object.values(resourcesOfType<PolicyResource>(template, 'AWS::IAM::Policy'));
+  const attached = policies
+    .filter((policy) => policy.Properties.Roles.some((each) => each.Ref === roleId))
+    .map((policy) => policy.Properties);
+
+  return [...inline, ...attached].flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+export function managedPolicyArns(template: Template, roleId: string): readonly unknown[] {
+  const role = resourcesOfType<RoleResource>(template, 'AWS::IAM::Role')[roleId];
+  if (role === undefined) throw new Error(`No IAM role ${roleId}.`);
+  return role.Properties.ManagedPolicyArns ?? [];
+}
+
+export function actionsOf(statement: PolicyStatementJson): string[] {
+  return typeof statement.Action === 'string' ? [statement.Action] : [...statement.Action];
+}
+
+/** Returns every action that any statement of any IAM policy or role allows. */
+export function allAllowedActions(template: Template): string[] {
+  const roles = Object.keys(resourcesOfType<RoleResource>(template, 'AWS::IAM::Role'));
+  return roles
+    .flatMap((roleId) => roleStatements(template, roleId))
+    .filter((statement) => statement.Effect === 'Allow')
+    .flatMap(actionsOf);
+}
