@@ -9,23 +9,26 @@ export class ConfigurationError extends Error {
 }
 
 const httpUrl = (description: string) =>
-  z
-    .string()
-    .url({ message: `must be ${description}` })
-    .refine((value) => /^https?:\/\//.test(value), { message: `must be ${description}` });
+  z.string().refine((value) => URL.canParse(value) && /^https?:\/\//.test(value), {
+    message: `must be ${description}`,
+    abort: true,
+  });
 
-const seconds = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ message: `must be a whole number of seconds from ${min} to ${max}` })
-    .int({ message: `must be a whole number of seconds from ${min} to ${max}` })
-    .min(min, { message: `must be a whole number of seconds from ${min} to ${max}` })
-    .max(max, { message: `must be a whole number of seconds from ${min} to ${max}` })
+const seconds = (min: number, max: number, fallback: number) => {
+  const message = `must be a whole number of seconds from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d{1,9}$/, { message })
+    .transform(Number)
+    .pipe(z.number().min(min, { message }).max(max, { message }))
     .default(fallback);
+};
 
 /** The issuer identifier of RFC 8414: an https URL (http only on loopback), no query or fragment. */
 const issuerUrl = httpUrl('an http(s) URL such as https://auth.example.com')
   .refine((value) => !value.includes('?') && !value.includes('#'), {
     message: 'must have no query or fragment (RFC 8414 section 2)',
+    abort: true,
   })
   .refine((value) => value.startsWith('https://') || isLoopbackUrl(value), {
     message: 'must use https, except on localhost, 127.0.0.1 or [::1]',
@@ -96,6 +99,7 @@ export function parseEnvironment<Schema extends z.ZodObject>(
 }
 
 export function isLoopbackUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
   const { hostname } = new URL(value);
   return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 }

@@ -23,7 +23,6 @@ export const MAX_FORM_BODY_BYTES = 64 * 1024;
  */
 export function parseUrlEncoded(encoded: string): Parameters {
   const parameters = new Map<string, string>();
-  const seen = new Set<string>();
 
   for (const pair of encoded.split('&')) {
     if (pair === '') continue;
@@ -32,11 +31,14 @@ export function parseUrlEncoded(encoded: string): Parameters {
     const name = decodeComponent(separator === -1 ? pair : pair.slice(0, separator));
     const value = separator === -1 ? '' : decodeComponent(pair.slice(separator + 1));
 
-    if (seen.has(name)) {
+    if (name === '') throw new InvalidRequestError('A parameter has an empty name.');
+    // A parameter without a value counts as omitted, so it cannot repeat another.
+    if (value === '') continue;
+
+    if (parameters.has(name)) {
       throw new InvalidRequestError(`The parameter '${printable(name)}' is repeated.`);
     }
-    seen.add(name);
-    if (value !== '') parameters.set(name, value);
+    parameters.set(name, value);
   }
 
   return parameters;

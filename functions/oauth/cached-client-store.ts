@@ -39,8 +39,8 @@ export class CachedClientStore implements ClientStore {
     client.then(
       (found) => {
         if (found === undefined) {
-          const unknownMilliseconds = Math.min(this.#cacheMilliseconds, MAX_UNKNOWN_CLIENT_SECONDS * 1000);
-          entry.expiresAt = now + unknownMilliseconds;
+          const unknownMilliseconds = MAX_UNKNOWN_CLIENT_SECONDS * 1000;
+          entry.expiresAt = now + Math.min(this.#cacheMilliseconds, unknownMilliseconds);
         }
       },
       () => {

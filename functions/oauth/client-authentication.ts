@@ -16,6 +16,7 @@ export interface PresentedCredentials {
 }
 
 const MAX_CLIENT_ID_LENGTH = 255;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const MAX_CLIENT_SECRET_LENGTH = 512;
 
 /**
@@ -60,7 +61,12 @@ function decodeBasicAuthorization(authorization: string): PresentedCredentials {
     throw new InvalidClientError('The Authorization header is not valid HTTP Basic credentials.');
   }
 
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  let decoded: string;
+  try {
+    decoded = strictUtf8.decode(Buffer.from(match[1], 'base64'));
+  } catch (cause) {
+    throw new InvalidClientError('The Basic credentials are not valid UTF-8.', { cause });
+  }
   const separator = decoded.indexOf(':');
   if (separator === -1) {
     throw new InvalidClientError('The Basic credentials lack the colon between id and secret.');
