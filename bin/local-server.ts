@@ -8,7 +8,14 @@ import { ConfigurationError, parseEnvironment } from '../functions/config.ts';
 import { systemClock } from '../functions/oauth/clock.ts';
 import { ClientRepository } from '../functions/storage/client-repository.ts';
 import { createDocumentClient } from '../functions/storage/dynamodb.ts';
+import { UserRepository } from '../functions/storage/user-repository.ts';
 import { seedDemoClient, type DemoClientOutcome } from './local/demo-client.ts';
+import {
+  DEMO_REDIRECT_URI,
+  seedDemoPublicClient,
+  seedDemoUser,
+  type DemoUserOutcome,
+} from './local/demo-user.ts';
 import { startLocalServer } from './local/server.ts';
 
 const localSchema = z.object({
@@ -30,6 +37,19 @@ const localSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,512}$/, { message: 'must be 1 to 512 visible ASCII characters' })
     .optional(),
+  DEMO_PUBLIC_CLIENT_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 visible ASCII characters' })
+    .default('demo-spa'),
+  DEMO_USERNAME: z
+    .string()
+    .regex(/^[^\s]{1,128}$/, { message: 'must be 1 to 128 characters without spaces' })
+    .default('demo'),
+  DEMO_PASSWORD: z
+    .string()
+    .min(8, { message: 'must be at least 8 characters' })
+    .max(1024, { message: 'must be at most 1024 characters' })
+    .optional(),
 });
 
 async function main(): Promise<void> {
@@ -47,18 +67,24 @@ async function main(): Promise<void> {
 
   // Importing the runtime configuration validates every variable the handlers read.
   const { config } = await import('../functions/runtime/config.ts');
-  const clients = new ClientRepository(
-    createDocumentClient(config.dynamodb),
-    config.tableName,
-    systemClock,
-  );
+  const documents = createDocumentClient(config.dynamodb);
+  const clients = new ClientRepository(documents, config.tableName, systemClock);
   const demo = await seedDemoClient(clients, local.DEMO_CLIENT_ID, local.DEMO_CLIENT_SECRET);
+  await seedDemoPublicClient(clients, local.DEMO_PUBLIC_CLIENT_ID);
+  const users = new UserRepository(documents, config.tableName, systemClock);
+  const demoUser = await seedDemoUser(users, local.DEMO_USERNAME, local.DEMO_PASSWORD);
 
-  printBanner(server.url, config.issuer, demo);
+  printBanner(server.url, config.issuer, demo, demoUser, local.DEMO_PUBLIC_CLIENT_ID);
   stopOnSignal(server.close);
 }
 
-function printBanner(url: string, issuer: string, demo: DemoClientOutcome): void {
+function printBanner(
+  url: string,
+  issuer: string,
+  demo: DemoClientOutcome,
+  demoUser: DemoUserOutcome,
+  publicClientId: string,
+): void {
   const lines = [
     `OAuth server listening on ${url} (issuer ${issuer})`,
     `  metadata: ${issuer}/.well-known/oauth-authorization-server`,
@@ -70,6 +96,17 @@ function printBanner(url: string, issuer: string, demo: DemoClientOutcome): void
       '  The secret is shown only now: only its hash is stored. Set DEMO_CLIENT_SECRET to choose one.',
     );
   }
+  lines.push(
+    `  demo app: ${publicClientId} (public client, authorization_code with PKCE, redirect ${DEMO_REDIRECT_URI})`,
+    `  demo user: ${demoUser.username}`,
+  );
+  if (demoUser.status === 'created' && demoUser.generatedPassword !== undefined) {
+    lines.push(
+      `  demo user password: ${demoUser.generatedPassword}`,
+      '  The password is shown only now. Set DEMO_PASSWORD to choose one.',
+    );
+  }
+  lines.push('  To sign in through the demo app, run `npm run demo-app` in another terminal.');
   process.stdout.write(`${lines.join('\n')}\nPress Ctrl-C to stop.\n`);
 }
 

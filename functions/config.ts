@@ -43,6 +43,11 @@ const environmentSchema = z.object({
   ACCESS_TOKEN_LIFETIME_SECONDS: seconds(60, 86_400, 3_600),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).optional(),
   MEMORY_CACHE_SECONDS: seconds(0, 3_600, 60),
+  AUTHORIZATION_CODE_LIFETIME_SECONDS: seconds(10, 600, 60),
+  REFRESH_TOKEN_IDLE_SECONDS: seconds(60, 31_536_000, 1_209_600),
+  REFRESH_TOKEN_ABSOLUTE_SECONDS: seconds(60, 31_536_000, 7_776_000),
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: seconds(0, 60, 5),
+  SESSION_LIFETIME_SECONDS: seconds(60, 2_592_000, 43_200),
   DYNAMODB_ENDPOINT: httpUrl('an http(s) URL such as http://127.0.0.1:4567').optional(),
   AWS_REGION: z
     .string({ message: 'must name an AWS region such as eu-west-1' })
@@ -58,6 +63,13 @@ export interface ServerConfig {
   accessTokenAudience: string;
   /** How long a warm function keeps client metadata and signing keys in memory. */
   memoryCacheSeconds: number;
+  authorizationCodeLifetimeSeconds: number;
+  refreshTokenIdleSeconds: number;
+  refreshTokenAbsoluteSeconds: number;
+  /** How long after a rotation a retry of the same refresh gets the same successor. */
+  refreshTokenReuseGraceSeconds: number;
+  /** How long a browser stays signed in. */
+  sessionLifetimeSeconds: number;
   dynamodb: { region: string; endpoint?: string };
 }
 
@@ -71,6 +83,11 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
     accessTokenLifetimeSeconds: values.ACCESS_TOKEN_LIFETIME_SECONDS,
     accessTokenAudience: values.ACCESS_TOKEN_AUDIENCE ?? values.ISSUER,
     memoryCacheSeconds: values.MEMORY_CACHE_SECONDS,
+    authorizationCodeLifetimeSeconds: values.AUTHORIZATION_CODE_LIFETIME_SECONDS,
+    refreshTokenIdleSeconds: values.REFRESH_TOKEN_IDLE_SECONDS,
+    refreshTokenAbsoluteSeconds: values.REFRESH_TOKEN_ABSOLUTE_SECONDS,
+    refreshTokenReuseGraceSeconds: values.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
+    sessionLifetimeSeconds: values.SESSION_LIFETIME_SECONDS,
     dynamodb: { region: values.AWS_REGION, endpoint: values.DYNAMODB_ENDPOINT },
   };
 }

@@ -27,13 +27,66 @@ export interface Route {
 
 const signingKeyActions: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:PutItem'];
 
+/** Reads sessions, users, clients and consents; stores interactions and codes. */
+const authorizeActions: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+
+/** Also consumes interactions (DeleteItem) and updates counters and consents (UpdateItem). */
+const interactionActions: readonly TableAction[] = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+
 export const routes: readonly Route[] = [
+  {
+    name: 'Authorize',
+    method: 'GET',
+    path: '/authorize',
+    entry: 'functions/handlers/authorize.ts',
+    tableActions: authorizeActions,
+  },
+  {
+    name: 'AuthorizePost',
+    method: 'POST',
+    path: '/authorize',
+    entry: 'functions/handlers/authorize.ts',
+    tableActions: authorizeActions,
+  },
+  {
+    name: 'LoginPage',
+    method: 'GET',
+    path: '/login',
+    entry: 'functions/handlers/login-page.ts',
+    tableActions: ['dynamodb:GetItem'],
+  },
+  {
+    name: 'Login',
+    method: 'POST',
+    path: '/login',
+    entry: 'functions/handlers/login.ts',
+    tableActions: interactionActions,
+  },
+  {
+    name: 'ConsentPage',
+    method: 'GET',
+    path: '/consent',
+    entry: 'functions/handlers/consent-page.ts',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  },
+  {
+    name: 'Consent',
+    method: 'POST',
+    path: '/consent',
+    entry: 'functions/handlers/consent.ts',
+    tableActions: interactionActions,
+  },
   {
     name: 'Token',
     method: 'POST',
     path: '/token',
     entry: 'functions/handlers/token.ts',
-    tableActions: ['dynamodb:GetItem', ...signingKeyActions],
+    tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', ...signingKeyActions],
   },
   {
     name: 'AuthorizationServerMetadata',

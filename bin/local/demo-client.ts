@@ -25,7 +25,8 @@ export async function seedDemoClient(
   const existing = await clients.findClient(clientId);
   if (existing !== undefined) {
     if (configuredSecret === undefined) return { status: 'unchanged', clientId };
-    if (await verifyClientSecret(configuredSecret, existing.secretHash)) {
+    const stored = existing.secretHash;
+    if (stored !== undefined && (await verifyClientSecret(configuredSecret, stored))) {
       return { status: 'unchanged', clientId };
     }
     await clients.saveClient(await demoClient(clientId, configuredSecret));

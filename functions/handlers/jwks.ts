@@ -18,5 +18,5 @@ export const handler = httpHandler(
       'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
     });
   },
-  [cors({ origin: '*' })],
+  { middlewares: [cors({ origin: '*' })] },
 );

@@ -9,5 +9,5 @@ const document = openIdConfiguration(config.issuer);
 
 export const handler = httpHandler(
   async () => jsonResponse(200, document, METADATA_CACHE_HEADERS),
-  [cors({ origin: '*' })],
+  { middlewares: [cors({ origin: '*' })] },
 );

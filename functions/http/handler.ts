@@ -1,16 +1,30 @@
 /**
  * The middy pipeline that every HTTP handler runs in: per-request log keys, and one place
- * where errors become responses. An OAuthError is answered in RFC 6749 section 5.2 form, a
- * storage fault with 503 and `Retry-After`, and anything else with a generic `server_error`;
- * stack traces and causes reach only the logs.
+ * where errors become responses. An OAuthError is answered in RFC 6749 section 5.2 form (or
+ * as an HTML page for browser endpoints), a RedirectableError by redirecting to the client,
+ * a storage fault with 503 and `Retry-After`, and anything else with a generic
+ * `server_error`; stack traces and causes reach only the logs.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { OAuthError, ServerError, TemporarilyUnavailableError } from '../oauth/errors.ts';
+import { errorRedirect } from '../oauth/authorization.ts';
+import {
+  OAuthError,
+  RedirectableError,
+  ServerError,
+  TemporarilyUnavailableError,
+} from '../oauth/errors.ts';
+import { renderErrorPage } from '../pages/error-page.ts';
+import { pageHeaders } from '../pages/html.ts';
 import { StorageUnavailableError } from '../storage/errors.ts';
 import { logger } from './logger.ts';
-import { errorResponse, type HttpResponse } from './responses.ts';
+import {
+  errorResponse,
+  htmlResponse,
+  redirectResponse,
+  type HttpResponse,
+} from './responses.ts';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -19,13 +33,22 @@ export type HttpHandler = (
 
 type Middleware = MiddlewareObj<APIGatewayProxyEventV2, HttpResponse>;
 
-/** Wraps a handler in the shared pipeline; `extra` middlewares run inside the error mapping. */
-export function httpHandler(handle: HttpHandler, extra: Middleware[] = []) {
+export interface HttpHandlerOptions {
+  /** Middlewares that run inside the error mapping, such as CORS. */
+  middlewares?: Middleware[];
+  /** `html` for endpoints that browsers display: errors become pages instead of JSON. */
+  errorFormat?: 'json' | 'html';
+  /** The issuer, for the `iss` parameter of error redirects (RFC 9207). */
+  issuer?: string;
+}
+
+/** Wraps a handler in the shared pipeline. */
+export function httpHandler(handle: HttpHandler, options: HttpHandlerOptions = {}) {
   const pipeline = middy<APIGatewayProxyEventV2, HttpResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestKeys());
-  for (const middleware of extra) pipeline.use(middleware);
-  return pipeline.use(errorResponses()).handler(handle);
+  for (const middleware of options.middlewares ?? []) pipeline.use(middleware);
+  return pipeline.use(errorResponses(options)).handler(handle);
 }
 
 function requestKeys(): Middleware {
@@ -41,19 +64,36 @@ function requestKeys(): Middleware {
 }
 
 /** Maps any error into a response. It is used last, so its onError runs first. */
-export function errorResponses(): Middleware {
+export function errorResponses(options: HttpHandlerOptions = {}): Middleware {
   return {
     onError: (request) => {
-      const error = toOAuthError(request.error);
-      logError(error, request.error);
-      request.response = errorResponse(error);
+      const thrown = request.error;
+      if (thrown instanceof RedirectableError && options.issuer !== undefined) {
+        logError(thrown.oauthError, thrown);
+        const { oauthError, redirectUri, state } = thrown;
+        request.response = redirectResponse(
+          errorRedirect(redirectUri, options.issuer, oauthError, state),
+        );
+        return;
+      }
+
+      const error = toOAuthError(thrown);
+      logError(error, thrown);
+      request.response = options.errorFormat === 'html' ? errorPage(error) : errorResponse(error);
     },
   };
+}
+
+function errorPage(error: OAuthError): HttpResponse {
+  const title = error.status >= 500 ? 'Service unavailable' : 'The request cannot be completed';
+  const html = renderErrorPage({ title, message: error.description });
+  return htmlResponse(error.status, html, { ...pageHeaders(), ...error.headers });
 }
 
 /** Translates any thrown value into the OAuth error that the client is shown. */
 export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
+  if (error instanceof RedirectableError) return error.oauthError;
   if (error instanceof StorageUnavailableError) {
     return new TemporarilyUnavailableError(
       'The server is temporarily unable to handle the request. Retry after the given delay.',

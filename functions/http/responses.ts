@@ -34,3 +34,33 @@ export function errorResponse(error: OAuthError): HttpResponse {
     { ...NO_STORE, ...error.headers },
   );
 }
+
+/**
+ * A redirect of the browser. 302 answers GET; after a form POST, 303 makes the browser follow
+ * with GET. Redirects that carry codes must not be cached or leak through Referer.
+ */
+export function redirectResponse(
+  location: string,
+  { status = 302, cookies = [] }: { status?: 302 | 303; cookies?: string[] } = {},
+): HttpResponse {
+  return {
+    statusCode: status,
+    headers: { Location: location, 'Referrer-Policy': 'no-referrer', ...NO_STORE },
+    ...(cookies.length > 0 ? { cookies } : {}),
+    body: '',
+  };
+}
+
+export function htmlResponse(
+  statusCode: number,
+  html: string,
+  headers: Record<string, string>,
+  cookies: string[] = [],
+): HttpResponse {
+  return {
+    statusCode,
+    headers,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    body: html,
+  };
+}

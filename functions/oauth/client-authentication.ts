@@ -1,6 +1,7 @@
 /**
  * Client authentication at the token endpoint: `client_secret_basic` (RFC 6749 section 2.3.1,
- * where id and secret are form-urlencoded before the Basic encoding) and `client_secret_post`.
+ * where id and secret are form-urlencoded before the Basic encoding), `client_secret_post`,
+ * and `none` for public clients, which send only `client_id`.
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from './clock.ts';
@@ -12,6 +13,7 @@ import type { Parameters } from '../http/parameters.ts';
 export interface PresentedCredentials {
   method: ClientAuthenticationMethod;
   clientId: string;
+  /** Empty for the `none` method. */
   clientSecret: string;
 }
 
@@ -48,6 +50,9 @@ export function readClientCredentials(
 
   if (bodyId !== undefined && bodySecret !== undefined) {
     return checkLengths({ method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret });
+  }
+  if (bodyId !== undefined) {
+    return checkLengths({ method: 'none', clientId: bodyId, clientSecret: '' });
   }
   throw new InvalidClientError(
     'Client authentication is required: use HTTP Basic (client_secret_basic) or client_id ' +
@@ -127,11 +132,9 @@ export class ClientAuthenticator {
       });
     }
     if (client.tokenEndpointAuthMethod !== credentials.method) {
-      throw new InvalidClientError(
-        `The client must authenticate with ${client.tokenEndpointAuthMethod}, ` +
-          `not ${credentials.method}.`,
-      );
+      throw new InvalidClientError(methodMismatch(client, credentials));
     }
+    if (credentials.method === 'none') return client;
 
     if (!(await this.#secretMatches(credentials.clientSecret, client))) {
       throw new InvalidClientError('Client authentication failed.', {
@@ -142,6 +145,7 @@ export class ClientAuthenticator {
   }
 
   async #secretMatches(secret: string, client: RegisteredClient): Promise<boolean> {
+    if (client.secretHash === undefined) return false;
     const key = createHash('sha256')
       .update(`${client.clientId}\0${secret}\0${client.secretHash.hash}`)
       .digest('base64url');
@@ -161,4 +165,17 @@ export class ClientAuthenticator {
     }
     this.#verified.set(key, now + this.#rememberMilliseconds);
   }
+}
+
+function methodMismatch(client: RegisteredClient, credentials: PresentedCredentials): string {
+  if (credentials.method === 'none') {
+    return (
+      'Client authentication is required: use HTTP Basic (client_secret_basic) or client_id ' +
+      'and client_secret in the body (client_secret_post).'
+    );
+  }
+  if (client.tokenEndpointAuthMethod === 'none') {
+    return 'The client is a public client: send client_id without a secret.';
+  }
+  return `The client must authenticate with ${client.tokenEndpointAuthMethod}, not ${credentials.method}.`;
 }

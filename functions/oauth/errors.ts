@@ -10,6 +10,10 @@ export type OAuthErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'login_required'
+  | 'consent_required'
   | 'server_error'
   | 'temporarily_unavailable';
 
@@ -88,6 +92,33 @@ export class InvalidScopeError extends OAuthError {
   readonly defaultStatus = 400;
 }
 
+/** The user or the server denied the authorization request (RFC 6749 section 4.1.2.1). */
+export class AccessDeniedError extends OAuthError {
+  override name = 'AccessDeniedError';
+  readonly error = 'access_denied';
+  readonly defaultStatus = 400;
+}
+
+export class UnsupportedResponseTypeError extends OAuthError {
+  override name = 'UnsupportedResponseTypeError';
+  readonly error = 'unsupported_response_type';
+  readonly defaultStatus = 400;
+}
+
+/** `prompt=none`, but the user must sign in (OpenID Connect Core section 3.1.2.6). */
+export class LoginRequiredError extends OAuthError {
+  override name = 'LoginRequiredError';
+  readonly error = 'login_required';
+  readonly defaultStatus = 400;
+}
+
+/** `prompt=none`, but the user must consent (OpenID Connect Core section 3.1.2.6). */
+export class ConsentRequiredError extends OAuthError {
+  override name = 'ConsentRequiredError';
+  readonly error = 'consent_required';
+  readonly defaultStatus = 400;
+}
+
 /** An unexpected fault. The description stays generic; the cause goes to the logs. */
 export class ServerError extends OAuthError {
   override name = 'ServerError';
@@ -104,5 +135,24 @@ export class TemporarilyUnavailableError extends OAuthError {
   constructor(description: string, options: OAuthErrorOptions & { retryAfterSeconds?: number }) {
     const retryAfter = String(options.retryAfterSeconds ?? 1);
     super(description, { ...options, headers: { 'Retry-After': retryAfter, ...options.headers } });
+  }
+}
+
+/**
+ * An error of the authorization endpoint after the client and its redirect URI are verified,
+ * so it is sent to the client by redirect (RFC 6749 section 4.1.2.1). Errors before that point
+ * are plain OAuthErrors, which the endpoint shows to the user and never redirects.
+ */
+export class RedirectableError extends Error {
+  override name = 'RedirectableError';
+  readonly oauthError: OAuthError;
+  readonly redirectUri: string;
+  readonly state: string | undefined;
+
+  constructor(oauthError: OAuthError, redirectUri: string, state: string | undefined) {
+    super(oauthError.description, { cause: oauthError });
+    this.oauthError = oauthError;
+    this.redirectUri = redirectUri;
+    this.state = state;
   }
 }

@@ -13,7 +13,11 @@ import {
   UnauthorizedClientError,
   UnsupportedGrantTypeError,
 } from './errors.ts';
+import type { AuthorizationCodeStore } from './grant-records.ts';
+import { authorizationCodeGrant } from './grants/authorization-code.ts';
 import { clientCredentialsGrant } from './grants/client-credentials.ts';
+import { refreshTokenGrant } from './grants/refresh-token.ts';
+import type { RefreshTokens } from './refresh-tokens.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
 export interface TokenEndpointSettings {
@@ -27,6 +31,8 @@ export interface TokenEndpointContext {
   settings: TokenEndpointSettings;
   clients: ClientAuthenticator;
   signingKeys: SigningKeys;
+  codes: AuthorizationCodeStore;
+  refreshTokens: RefreshTokens;
   clock: Clock;
 }
 
@@ -35,6 +41,7 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
+  refresh_token?: string;
   scope?: string;
 }
 
@@ -48,9 +55,12 @@ export interface Grant {
   handle(request: TokenRequest, context: TokenEndpointContext): Promise<TokenResponse>;
 }
 
-const grants: ReadonlyMap<string, Grant> = new Map([
-  [clientCredentialsGrant.type, clientCredentialsGrant],
-]);
+const grants: ReadonlyMap<string, Grant> = new Map(
+  [authorizationCodeGrant, clientCredentialsGrant, refreshTokenGrant].map((grant) => [
+    grant.type,
+    grant,
+  ]),
+);
 
 export const SUPPORTED_GRANT_TYPES: readonly GrantType[] = [...grants.values()].map((g) => g.type);
 

@@ -1,32 +1,49 @@
 /**
  * The services of this function instance, created once per cold start and shared by the
- * invocations that the instance serves: the table client and the in-memory caches in front
- * of it.
+ * invocations that the instance serves: the table client, the repositories, and the in-memory
+ * caches in front of them. Creating them performs no I/O.
  */
+import { isLoopbackUrl } from '../config.ts';
+import type { AuthorizationContext } from '../oauth/authorization.ts';
 import { CachedClientStore } from '../oauth/cached-client-store.ts';
 import { ClientAuthenticator } from '../oauth/client-authentication.ts';
 import { systemClock } from '../oauth/clock.ts';
+import { LoginRateLimiter } from '../oauth/login-rate-limit.ts';
+import { RefreshTokens } from '../oauth/refresh-tokens.ts';
 import { SigningKeys } from '../oauth/signing-keys.ts';
 import type { TokenEndpointContext } from '../oauth/token-endpoint.ts';
+import { AuthorizationCodeRepository } from '../storage/authorization-code-repository.ts';
 import { ClientRepository } from '../storage/client-repository.ts';
+import { ConsentRepository } from '../storage/consent-repository.ts';
 import { createDocumentClient } from '../storage/dynamodb.ts';
+import { InteractionRepository } from '../storage/interaction-repository.ts';
+import { LoginAttemptRepository } from '../storage/login-attempt-repository.ts';
+import { RefreshTokenRepository } from '../storage/refresh-token-repository.ts';
+import { SessionRepository } from '../storage/session-repository.ts';
 import { SigningKeyRepository } from '../storage/signing-key-repository.ts';
+import { UserRepository } from '../storage/user-repository.ts';
 import { config } from './config.ts';
+
+/** How long a user has to sign in and consent before the request must start again. */
+const INTERACTION_LIFETIME_SECONDS = 600;
 
 const documents = createDocumentClient(config.dynamodb);
 const clock = systemClock;
+const table = config.tableName;
 
 const clientStore = new CachedClientStore(
-  new ClientRepository(documents, config.tableName, clock),
+  new ClientRepository(documents, table, clock),
   clock,
   config.memoryCacheSeconds,
 );
 
 export const signingKeys = new SigningKeys(
-  new SigningKeyRepository(documents, config.tableName),
+  new SigningKeyRepository(documents, table),
   clock,
   config.memoryCacheSeconds,
 );
+
+const codes = new AuthorizationCodeRepository(documents, table);
 
 export const tokenEndpoint: TokenEndpointContext = {
   settings: {
@@ -36,5 +53,37 @@ export const tokenEndpoint: TokenEndpointContext = {
   },
   clients: new ClientAuthenticator(clientStore, clock, config.memoryCacheSeconds),
   signingKeys,
+  codes,
+  refreshTokens: new RefreshTokens(
+    new RefreshTokenRepository(documents, table, clock),
+    {
+      idleSeconds: config.refreshTokenIdleSeconds,
+      absoluteSeconds: config.refreshTokenAbsoluteSeconds,
+      reuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+    },
+    clock,
+  ),
   clock,
 };
+
+export const authorization: AuthorizationContext = {
+  settings: {
+    issuer: config.issuer,
+    authorizationCodeLifetimeSeconds: config.authorizationCodeLifetimeSeconds,
+    sessionLifetimeSeconds: config.sessionLifetimeSeconds,
+    interactionLifetimeSeconds: INTERACTION_LIFETIME_SECONDS,
+    secureCookies: !(config.issuer.startsWith('http://') && isLoopbackUrl(config.issuer)),
+  },
+  clients: clientStore,
+  users: new UserRepository(documents, table, clock),
+  sessions: new SessionRepository(documents, table, clock),
+  consents: new ConsentRepository(documents, table, clock),
+  interactions: new InteractionRepository(documents, table, clock),
+  codes,
+  clock,
+};
+
+export const loginRateLimiter = new LoginRateLimiter(
+  new LoginAttemptRepository(documents, table, clock),
+  clock,
+);

@@ -2,7 +2,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { ClientStore, RegisteredClient } from '../oauth/client.ts';
-import { CLIENT_AUTHENTICATION_METHODS, GRANT_TYPES } from '../oauth/client.ts';
+import { CLIENT_AUTHENTICATION_METHODS, GRANT_TYPES, RESPONSE_TYPES } from '../oauth/client.ts';
 import { epochSeconds, type Clock } from '../oauth/clock.ts';
 import { storageCall } from './errors.ts';
 import { clientKey, isExpired } from './table.ts';
@@ -10,19 +10,26 @@ import { clientKey, isExpired } from './table.ts';
 const clientItemSchema = z.object({
   clientId: z.string(),
   clientName: z.string().optional(),
-  secretHash: z.object({
-    algorithm: z.literal('scrypt'),
-    salt: z.string(),
-    hash: z.string(),
-    cost: z.number().int(),
-    blockSize: z.number().int(),
-    parallelization: z.number().int(),
-  }),
+  secretHash: z
+    .object({
+      algorithm: z.literal('scrypt'),
+      salt: z.string(),
+      hash: z.string(),
+      cost: z.number().int(),
+      blockSize: z.number().int(),
+      parallelization: z.number().int(),
+    })
+    .optional(),
   tokenEndpointAuthMethod: z.enum(CLIENT_AUTHENTICATION_METHODS),
   grantTypes: z.array(z.enum(GRANT_TYPES)),
+  responseTypes: z.array(z.enum(RESPONSE_TYPES)).optional(),
+  redirectUris: z.array(z.string()).optional(),
   scopes: z.array(z.string()),
+  skipConsent: z.boolean().optional(),
   audience: z.string().optional(),
   accessTokenLifetimeSeconds: z.number().int().optional(),
+  refreshTokenIdleSeconds: z.number().int().optional(),
+  refreshTokenAbsoluteSeconds: z.number().int().optional(),
 });
 
 export class ClientRepository implements ClientStore {

@@ -1,16 +1,24 @@
 /**
  * The single-table key design. Every item has a partition key `pk` and a sort key `sk`:
  *
- * | item             | pk                  | sk                          |
- * | ---------------- | ------------------- | --------------------------- |
- * | client           | `CLIENT#<clientId>` | `CLIENT`                    |
- * | signing key      | `SIGNING_KEY`       | `<alg>#<generation, 6 digits>` |
+ * | item           | pk                               | sk                              |
+ * | -------------- | -------------------------------- | ------------------------------- |
+ * | client         | `CLIENT#<clientId>`              | `CLIENT`                        |
+ * | signing key    | `SIGNING_KEY`                    | `<alg>#<generation, 6 digits>`  |
+ * | user           | `USER#<userId>`                  | `USER`                          |
+ * | username       | `USERNAME#<normalized username>` | `USERNAME`                      |
+ * | session        | `SESSION#<sessionHash>`          | `SESSION`                       |
+ * | consent        | `CONSENT#<userId>`               | `CLIENT#<clientId>`             |
+ * | login failures | `LOGIN_FAILURES#<counter>`       | `<window start, epoch seconds>` |
  *
  * All signing keys share one partition, so one Query loads them, and the sort key orders
- * each algorithm's keys by generation. Short-lived items carry `expiresAt`, in seconds since
- * the Unix epoch, which is the table's TTL attribute. DynamoDB deletes expired items late,
- * so every read treats an item past `expiresAt` as absent.
+ * each algorithm's keys by generation. A username item contains the `userId` of the user who
+ * owns the username, and its conditional write makes usernames unique. Usernames are
+ * normalized by `normalizeUsername`: trimmed, NFKC, lower case. Short-lived items carry
+ * `expiresAt`, in seconds since the Unix epoch, which is the table's TTL attribute. DynamoDB
+ * deletes expired items late, so every read treats an item past `expiresAt` as absent.
  */
+import { normalizeUsername } from '../oauth/username.ts';
 
 export const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
 
@@ -26,6 +34,28 @@ export const SIGNING_KEY_PARTITION = 'SIGNING_KEY';
 export const signingKeyKey = (algorithm: string, generation: number): ItemKey => ({
   pk: SIGNING_KEY_PARTITION,
   sk: `${algorithm}#${String(generation).padStart(6, '0')}`,
+});
+
+export const userKey = (userId: string): ItemKey => ({ pk: `USER#${userId}`, sk: 'USER' });
+
+export const usernameKey = (username: string): ItemKey => ({
+  pk: `USERNAME#${normalizeUsername(username)}`,
+  sk: 'USERNAME',
+});
+
+export const sessionKey = (sessionHash: string): ItemKey => ({
+  pk: `SESSION#${sessionHash}`,
+  sk: 'SESSION',
+});
+
+export const consentKey = (userId: string, clientId: string): ItemKey => ({
+  pk: `CONSENT#${userId}`,
+  sk: `CLIENT#${clientId}`,
+});
+
+export const loginFailuresKey = (counter: string, windowStart: number): ItemKey => ({
+  pk: `LOGIN_FAILURES#${counter}`,
+  sk: String(windowStart),
 });
 
 /** Whether an item is past its expiry, even if TTL has not deleted it yet. */

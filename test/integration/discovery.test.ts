@@ -31,11 +31,15 @@ describe('discovery', () => {
       expect(response.headers.get('cache-control')).toMatch(/max-age=\d+/);
       expect(body).toEqual({
         issuer: server.url,
+        authorization_endpoint: `${server.url}/authorize`,
         token_endpoint: `${server.url}/token`,
         jwks_uri: `${server.url}/jwks.json`,
-        grant_types_supported: ['client_credentials'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-        response_types_supported: [],
+        grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+        response_types_supported: ['code'],
+        response_modes_supported: ['query'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
       });
     });
   }

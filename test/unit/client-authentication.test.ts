@@ -196,8 +196,13 @@ describe('readClientCredentials', () => {
     });
   });
 
+  it('reads client_id alone as a public client', () => {
+    const credentials = readClientCredentials(undefined, form({ client_id: 'spa' }));
+
+    expect(credentials).toEqual({ method: 'none', clientId: 'spa', clientSecret: '' });
+  });
+
   it.each([
-    ['client_id alone', { client_id: 'service-one' }],
     ['client_secret alone', { client_secret: 'secret' }],
     ['no credentials', {}],
   ])('rejects %s', (_case, values) => {

@@ -30,6 +30,11 @@ describe('loadServerConfig', () => {
       accessTokenLifetimeSeconds: 3600,
       accessTokenAudience: 'https://auth.example.com',
       memoryCacheSeconds: 60,
+      authorizationCodeLifetimeSeconds: 60,
+      refreshTokenIdleSeconds: 1_209_600,
+      refreshTokenAbsoluteSeconds: 7_776_000,
+      refreshTokenReuseGraceSeconds: 5,
+      sessionLifetimeSeconds: 43_200,
       dynamodb: { region: 'eu-west-1', endpoint: undefined },
     });
   });

@@ -1,3 +1,5 @@
+import { RefreshTokens } from '../../functions/oauth/refresh-tokens.ts';
+import { InMemoryCodeStore, InMemoryRefreshTokenStore } from './grant-stores.ts';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Parameters } from '../../functions/http/parameters.ts';
@@ -56,6 +58,12 @@ describe('handleTokenRequest', () => {
       },
       clients: new ClientAuthenticator(clients, clock, 60),
       signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
+      codes: new InMemoryCodeStore(),
+      refreshTokens: new RefreshTokens(
+        new InMemoryRefreshTokenStore(),
+        { idleSeconds: 3600, absoluteSeconds: 86_400, reuseGraceSeconds: 5 },
+        clock,
+      ),
       clock,
     };
   }
@@ -79,7 +87,8 @@ describe('handleTokenRequest', () => {
     expect(error.error).toBe('unsupported_grant_type');
     expect(error.status).toBe(400);
     expect(error.description).toBe(
-      "The grant type 'password' is not supported. Supported: client_credentials.",
+      "The grant type 'password' is not supported. " +
+        'Supported: authorization_code, client_credentials, refresh_token.',
     );
   });
 

@@ -1,0 +1,40 @@
+/** The token response for a grant made by a user: an access token and, when allowed, a refresh token. */
+import { signAccessToken } from '../access-token.ts';
+import { epochSeconds } from '../clock.ts';
+import type { RegisteredClient } from '../client.ts';
+import type { TokenEndpointContext, TokenResponse } from '../token-endpoint.ts';
+
+export interface UserGrant {
+  client: RegisteredClient;
+  userId: string;
+  scopes: string[];
+  refreshToken?: string;
+}
+
+export async function userTokenResponse(
+  grant: UserGrant,
+  { settings, signingKeys, clock }: TokenEndpointContext,
+): Promise<TokenResponse> {
+  const { client, userId, scopes, refreshToken } = grant;
+  const key = await signingKeys.current();
+  const accessToken = await signAccessToken(
+    {
+      issuer: settings.issuer,
+      subject: userId,
+      clientId: client.clientId,
+      audience: client.audience ?? settings.accessTokenAudience,
+      scopes,
+      issuedAt: epochSeconds(clock),
+      lifetimeSeconds: client.accessTokenLifetimeSeconds ?? settings.accessTokenLifetimeSeconds,
+    },
+    key,
+  );
+
+  return {
+    access_token: accessToken.token,
+    token_type: 'Bearer',
+    expires_in: accessToken.expiresIn,
+    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+    ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The refresh token grant (RFC 6749 section 6). The token rotates on every use; the request
+ * may narrow the scope of the new access token but not widen it.
+ */
+import { InvalidRequestError, InvalidScopeError } from '../errors.ts';
+import { parseScope } from '../scope.ts';
+import type { Grant } from '../token-endpoint.ts';
+import { userTokenResponse } from './issue-tokens.ts';
+
+export const refreshTokenGrant: Grant = {
+  type: 'refresh_token',
+
+  async handle({ parameters, client }, context) {
+    const presented = parameters.get('refresh_token');
+    if (presented === undefined) {
+      throw new InvalidRequestError('The refresh_token parameter is missing.');
+    }
+
+    let scopes: string[] = [];
+    const rotation = await context.refreshTokens.rotate(presented, client, (family) => {
+      scopes = narrowScopes(parameters.get('scope'), family.scopes);
+    });
+
+    return userTokenResponse(
+      { client, userId: rotation.family.userId, scopes, refreshToken: rotation.refreshToken },
+      context,
+    );
+  },
+};
+
+function narrowScopes(requested: string | undefined, granted: string[]): string[] {
+  if (requested === undefined) return granted;
+
+  const scopes = parseScope(requested);
+  const wider = scopes.filter((scope) => !granted.includes(scope));
+  if (wider.length > 0) {
+    throw new InvalidScopeError(
+      `The scope exceeds the original grant: ${wider.slice(0, 5).join(' ')}.`,
+    );
+  }
+  return scopes;
+}

@@ -1,0 +1,154 @@
+/**
+ * Refresh tokens (RFC 6749 section 6, rotated as RFC 9700 section 4.14.2 recommends). A token
+ * is `<familyId>.<secret>` and the store keeps only its hash. Each use exchanges it for a
+ * successor; presenting a token that was already exchanged revokes the whole family, except
+ * within a short grace period, where a retry of the same refresh gets the same successor.
+ *
+ * The successor is derived, not stored: it is HMAC-SHA-256 of the presented token under the
+ * family's derivation key. A retry recomputes the same value, so no refresh token is ever kept
+ * in plain text, and a stolen old token is useless without the key, which stays in the table.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Clock } from './clock.ts';
+import { epochSeconds } from './clock.ts';
+import type { RegisteredClient } from './client.ts';
+import { InvalidGrantError } from './errors.ts';
+import {
+  hashSecretValue,
+  randomToken,
+  type RefreshFamily,
+  type RefreshTokenStore,
+} from './grant-records.ts';
+
+export interface RefreshTokenSettings {
+  idleSeconds: number;
+  absoluteSeconds: number;
+  /** How long after a rotation the same token may be presented again without revoking. */
+  reuseGraceSeconds: number;
+}
+
+export interface NewFamily {
+  familyId: string;
+  client: RegisteredClient;
+  userId: string;
+  scopes: string[];
+  authTime: number;
+}
+
+export interface Rotation {
+  refreshToken: string;
+  family: RefreshFamily;
+}
+
+const INVALID = 'The refresh token is invalid, expired or revoked.';
+
+export class RefreshTokens {
+  readonly #store: RefreshTokenStore;
+  readonly #settings: RefreshTokenSettings;
+  readonly #clock: Clock;
+
+  constructor(store: RefreshTokenStore, settings: RefreshTokenSettings, clock: Clock) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#clock = clock;
+  }
+
+  static newFamilyId(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  /** Starts a family and returns its first refresh token. */
+  async issue(family: NewFamily): Promise<string> {
+    const now = epochSeconds(this.#clock);
+    const absoluteSeconds = family.client.refreshTokenAbsoluteSeconds ?? this.#settings.absoluteSeconds;
+    const record: RefreshFamily = {
+      familyId: family.familyId,
+      clientId: family.client.clientId,
+      userId: family.userId,
+      scopes: family.scopes,
+      authTime: family.authTime,
+      derivationKey: randomToken(),
+      createdAt: now,
+      absoluteExpiresAt: now + absoluteSeconds,
+    };
+    await this.#store.createFamily(record);
+
+    const token = `${family.familyId}.${randomToken()}`;
+    await this.#saveToken(token, record, 1, family.client, now);
+    return token;
+  }
+
+  /**
+   * Exchanges a refresh token for its successor, or throws `invalid_grant`. `check` runs
+   * before the token is marked used, so a request that it rejects leaves the token valid.
+   */
+  async rotate(
+    presented: string,
+    client: RegisteredClient,
+    check: (family: RefreshFamily) => void = () => undefined,
+  ): Promise<Rotation> {
+    const now = epochSeconds(this.#clock);
+    const familyId = presented.split('.')[0] ?? '';
+    const tokenHash = hashSecretValue(presented);
+    const [token, family] = await Promise.all([
+      this.#store.findToken(tokenHash),
+      this.#store.findFamily(familyId),
+    ]);
+
+    if (token === undefined || family === undefined || token.familyId !== family.familyId) {
+      throw new InvalidGrantError(INVALID);
+    }
+    if (family.clientId !== client.clientId) {
+      throw new InvalidGrantError('The refresh token was issued to another client.');
+    }
+    if (family.revokedAt !== undefined || family.absoluteExpiresAt <= now) {
+      throw new InvalidGrantError(INVALID);
+    }
+    check(family);
+
+    const rotatedNow = token.rotatedAt === undefined && (await this.#store.markRotated(tokenHash, now));
+    if (!rotatedNow) await this.#checkRetry(token.rotatedAt, family, now);
+
+    const successor = `${family.familyId}.${deriveSuccessor(presented, family.derivationKey)}`;
+    await this.#saveToken(successor, family, token.generation + 1, client, now);
+    return { refreshToken: successor, family };
+  }
+
+  /** Revokes a family, as when the code that started it is redeemed a second time. */
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.#store.revokeFamily(familyId, epochSeconds(this.#clock));
+  }
+
+  async #checkRetry(rotatedAt: number | undefined, family: RefreshFamily, now: number) {
+    // A concurrent request marked the token an instant ago when rotatedAt is still unknown.
+    const rotated = rotatedAt ?? now;
+    if (now - rotated <= this.#settings.reuseGraceSeconds) return;
+
+    await this.#store.revokeFamily(family.familyId, now);
+    throw new InvalidGrantError(
+      'The refresh token was already used. Its family is revoked; the user must sign in again.',
+    );
+  }
+
+  async #saveToken(
+    token: string,
+    family: RefreshFamily,
+    generation: number,
+    client: RegisteredClient,
+    now: number,
+  ): Promise<void> {
+    const idleSeconds = client.refreshTokenIdleSeconds ?? this.#settings.idleSeconds;
+    await this.#store.saveToken({
+      tokenHash: hashSecretValue(token),
+      familyId: family.familyId,
+      generation,
+      expiresAt: Math.min(now + idleSeconds, family.absoluteExpiresAt),
+    });
+  }
+}
+
+function deriveSuccessor(presented: string, derivationKey: string): string {
+  return createHmac('sha256', Buffer.from(derivationKey, 'base64url'))
+    .update(presented, 'utf8')
+    .digest('base64url');
+}

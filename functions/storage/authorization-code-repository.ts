@@ -1,0 +1,104 @@
+/** Authorization codes, stored by the hash of the code. */
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationCodeStore,
+  CodeRedemption,
+  RedemptionOutcome,
+} from '../oauth/grant-records.ts';
+import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from './errors.ts';
+import type { ItemKey } from './table.ts';
+
+export const authorizationCodeKey = (codeHash: string): ItemKey => ({
+  pk: `CODE#${codeHash}`,
+  sk: 'CODE',
+});
+
+export class AuthorizationCodeRepository implements AuthorizationCodeStore {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+    this.#documents = documents;
+    this.#tableName = tableName;
+  }
+
+  async saveCode(record: AuthorizationCodeRecord): Promise<void> {
+    const item = { ...authorizationCodeKey(record.codeHash), ...record };
+    await storageCall('PutItem', () =>
+      this.#documents.send(new PutCommand({ TableName: this.#tableName, Item: item })),
+    );
+  }
+
+  async redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome> {
+    try {
+      const { Attributes: item } = await this.#documents.send(redeemCommand(this.#tableName, redemption));
+      return { status: 'redeemed', record: toRecord(item) };
+    } catch (error) {
+      if (!isConditionalCheckFailure(error)) throw new StorageUnavailableError('UpdateItem', error);
+    }
+    return this.#explainFailure(redemption);
+  }
+
+  /** Reads the code after a failed redemption, to tell a replay from a mismatch. */
+  async #explainFailure(redemption: CodeRedemption): Promise<RedemptionOutcome> {
+    const { Item: item } = await storageCall('GetItem', () =>
+      this.#documents.send(
+        new GetCommand({
+          TableName: this.#tableName,
+          Key: authorizationCodeKey(redemption.codeHash),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (item === undefined) return { status: 'invalid' };
+
+    const record = toRecord(item);
+    if (record.consumedAt !== undefined) return { status: 'replayed', record };
+    if (record.expiresAt <= redemption.now) return { status: 'invalid' };
+    return { status: 'mismatch', record };
+  }
+}
+
+/**
+ * The single write that redeems a code: it succeeds only for an unused, unexpired code bound
+ * to this client, redirect URI and PKCE challenge (or to no challenge when none is sent).
+ */
+function redeemCommand(tableName: string, redemption: CodeRedemption): UpdateCommand {
+  const challengeCondition =
+    redemption.codeChallenge === undefined
+      ? 'attribute_not_exists(codeChallenge)'
+      : 'codeChallenge = :challenge';
+  const values: Record<string, unknown> = {
+    ':now': redemption.now,
+    ':client': redemption.clientId,
+    ':redirect': redemption.redirectUri,
+    ...(redemption.codeChallenge === undefined ? {} : { ':challenge': redemption.codeChallenge }),
+    ...(redemption.familyId === undefined ? {} : { ':family': redemption.familyId }),
+  };
+
+  return new UpdateCommand({
+    TableName: tableName,
+    Key: authorizationCodeKey(redemption.codeHash),
+    UpdateExpression:
+      redemption.familyId === undefined
+        ? 'SET consumedAt = :now'
+        : 'SET consumedAt = :now, familyId = :family',
+    ConditionExpression: [
+      'attribute_exists(pk)',
+      'attribute_not_exists(consumedAt)',
+      'expiresAt > :now',
+      'clientId = :client',
+      'redirectUri = :redirect',
+      challengeCondition,
+    ].join(' AND '),
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+  });
+}
+
+function toRecord(item: Record<string, unknown> | undefined): AuthorizationCodeRecord {
+  if (item === undefined) throw new Error('DynamoDB returned no attributes for a redeemed code');
+  const { pk: _pk, sk: _sk, ...record } = item;
+  return record as unknown as AuthorizationCodeRecord;
+}

@@ -1,0 +1,75 @@
+/**
+ * In-memory stores of authorization codes and refresh tokens for unit tests. They keep the
+ * conditional semantics of the DynamoDB repositories: a code is redeemed once, a token is
+ * marked rotated once, and saving an existing token changes nothing.
+ */
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationCodeStore,
+  CodeRedemption,
+  RedemptionOutcome,
+  RefreshFamily,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+} from '../../functions/oauth/grant-records.ts';
+
+export class InMemoryCodeStore implements AuthorizationCodeStore {
+  readonly codes = new Map<string, AuthorizationCodeRecord>();
+
+  async saveCode(record: AuthorizationCodeRecord): Promise<void> {
+    this.codes.set(record.codeHash, { ...record });
+  }
+
+  async redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome> {
+    const record = this.codes.get(redemption.codeHash);
+    if (record === undefined || record.expiresAt <= redemption.now) return { status: 'invalid' };
+    if (record.consumedAt !== undefined) return { status: 'replayed', record };
+
+    const matches =
+      record.clientId === redemption.clientId &&
+      record.redirectUri === redemption.redirectUri &&
+      record.codeChallenge === redemption.codeChallenge;
+    if (!matches) return { status: 'mismatch', record };
+
+    record.consumedAt = redemption.now;
+    if (redemption.familyId !== undefined) record.familyId = redemption.familyId;
+    return { status: 'redeemed', record: { ...record } };
+  }
+}
+
+export class InMemoryRefreshTokenStore implements RefreshTokenStore {
+  readonly families = new Map<string, RefreshFamily>();
+  readonly tokens = new Map<string, RefreshTokenRecord>();
+  now = 0;
+
+  async createFamily(family: RefreshFamily): Promise<void> {
+    this.families.set(family.familyId, { ...family });
+  }
+
+  async findFamily(familyId: string): Promise<RefreshFamily | undefined> {
+    const family = this.families.get(familyId);
+    return family === undefined ? undefined : { ...family };
+  }
+
+  async saveToken(record: RefreshTokenRecord): Promise<void> {
+    if (!this.tokens.has(record.tokenHash)) this.tokens.set(record.tokenHash, { ...record });
+  }
+
+  async findToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    const token = this.tokens.get(tokenHash);
+    if (token === undefined || token.expiresAt <= this.now) return undefined;
+    return { ...token };
+  }
+
+  async markRotated(tokenHash: string, now: number): Promise<boolean> {
+    const token = this.tokens.get(tokenHash);
+    if (token === undefined || token.rotatedAt !== undefined) return false;
+    token.rotatedAt = now;
+    return true;
+  }
+
+  async revokeFamily(familyId: string, now: number): Promise<void> {
+    const family = this.families.get(familyId);
+    if (family !== undefined) family.revokedAt ??= now;
+  }
+}
