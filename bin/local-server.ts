@@ -16,15 +16,24 @@ import {
   seedDemoUser,
   type DemoUserOutcome,
 } from './local/demo-user.ts';
+import { LocalServerError } from './local/local-table.ts';
 import { startLocalServer } from './local/server.ts';
 
+const PORT_MESSAGE = 'must be a TCP port number from 1 to 65535';
+
 const localSchema = z.object({
-  PORT: z.coerce
-    .number({ message: 'must be a TCP port number from 1 to 65535' })
-    .int({ message: 'must be a TCP port number from 1 to 65535' })
-    .min(1, { message: 'must be a TCP port number from 1 to 65535' })
-    .max(65_535, { message: 'must be a TCP port number from 1 to 65535' })
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, { message: PORT_MESSAGE })
+    .transform(Number)
+    .pipe(z.number().min(1, { message: PORT_MESSAGE }).max(65_535, { message: PORT_MESSAGE }))
     .default(3000),
+  POWERTOOLS_LOG_LEVEL: z
+    .string()
+    .regex(/^(trace|debug|info|warn|error|critical|silent)$/i, {
+      message: 'must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT',
+    })
+    .optional(),
   ISSUER: z.string().optional(),
   DATA_DIR: z.string().default(join(import.meta.dirname, '..', '.data')),
   TABLE_NAME: z.string().default('oauth-server'),
@@ -129,7 +138,7 @@ function stopOnSignal(close: () => Promise<void>): void {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigurationError) {
+  if (error instanceof ConfigurationError || error instanceof LocalServerError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`The local server failed to start: ${describe(error)}\n`);

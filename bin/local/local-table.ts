@@ -10,7 +10,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -19,10 +19,20 @@ export interface LocalTable {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on a free loopback port, storing its data under `dataDirectory`. */
+/**
+ * Starts dynalite on a free loopback port, storing its data under `dataDirectory`. A lock
+ * file keeps a second local server off the same folder, because LevelDB allows one process.
+ */
 export async function startDynalite(dataDirectory: string): Promise<LocalTable> {
   const path = join(dataDirectory, 'dynamodb');
-  await mkdir(path, { recursive: true });
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (cause) {
+    throw new LocalServerError(
+      `DATA_DIR ${dataDirectory} cannot be used as the data folder: ${describeFsError(cause)}.`,
+    );
+  }
+  const releaseLock = await lockDataDirectory(dataDirectory);
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 
   await new Promise<void>((resolve, reject) => {
@@ -33,11 +43,61 @@ export async function startDynalite(dataDirectory: string): Promise<LocalTable> 
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error?: Error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      await releaseLock();
+    },
   };
+}
+
+/** A startup failure whose message tells the user what to change; printed without a stack. */
+export class LocalServerError extends Error {
+  override name = 'LocalServerError';
+}
+
+/**
+ * Creates `server.lock` with the process id. A lock left by a process that no longer runs is
+ * taken over, so a crash does not block the next start.
+ */
+async function lockDataDirectory(dataDirectory: string): Promise<() => Promise<void>> {
+  const lockPath = join(dataDirectory, 'server.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+      const owner = Number(await readFile(lockPath, 'utf8').catch(() => ''));
+      if (isRunning(owner)) {
+        throw new LocalServerError(
+          `The data folder ${dataDirectory} is in use by another local server (process ` +
+            `${owner}). Stop it, or set DATA_DIR to another folder.`,
+        );
+      }
+      await rm(lockPath, { force: true });
+    }
+  }
+  throw new LocalServerError(`The data folder ${dataDirectory} could not be locked.`);
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
+}
+
+function describeFsError(error: unknown): string {
+  if (error instanceof Error && 'code' in error) {
+    if (error.code === 'ENOTDIR' || error.code === 'EEXIST') return 'a file is in the way';
+    if (error.code === 'EACCES' || error.code === 'EPERM') return 'permission denied';
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Creates the table with the key schema of the CDK stack unless it exists. */

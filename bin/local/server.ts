@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { HttpHandler } from '../../functions/http/handler.ts';
 import type { HttpResponse } from '../../functions/http/responses.ts';
+import { loadServerConfig } from '../../functions/config.ts';
 import { fallbackRoute, findRoute, routes } from '../../functions/routes.ts';
 import { buildContext, buildEvent, newRequestId } from './api-gateway-event.ts';
 import { ensureTable, startDynalite, type LocalTable } from './local-table.ts';
@@ -38,7 +39,16 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 const requestLog = new Logger({ serviceName: 'local-server' });
 
+// NOTE: all handlers of the local server share one Powertools logger, whose per-request keys
+// are global, so the handlers' own log lines can carry another concurrent request's keys. On
+// Lambda an instance serves one request at a time, and the request lines below are exact.
+
 export async function startLocalServer(options: LocalServerOptions): Promise<RunningServer> {
+  // Check the handlers' configuration before anything starts, with a stand-in endpoint when
+  // the embedded dynalite's port is not known yet.
+  prepareHandlerEnvironment(options, options.dynamodbEndpoint ?? 'http://127.0.0.1:8000');
+  loadServerConfig(process.env);
+
   const table: LocalTable = options.dynamodbEndpoint
     ? { endpoint: options.dynamodbEndpoint, close: async () => undefined }
     : await startDynalite(options.dataDirectory);
@@ -163,11 +173,22 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The answer to a body over MAX_REQUEST_BYTES. API Gateway itself answers such a request with
+ * its own 413 before any function runs; the local server answers in the OAuth error form.
+ */
 function payloadTooLarge(): HttpResponse {
   return {
     statusCode: 413,
-    headers: { 'Content-Type': 'application/json', Connection: 'close' },
-    body: JSON.stringify({ message: 'Request Entity Too Large' }),
+    headers: {
+      'Content-Type': 'application/json;charset=UTF-8',
+      'Cache-Control': 'no-store',
+      Connection: 'close',
+    },
+    body: JSON.stringify({
+      error: 'invalid_request',
+      error_description: 'The request body is larger than 10 MiB.',
+    }),
   };
 }
 
@@ -199,11 +220,17 @@ async function listen(
       });
       servers.push(server);
     } catch (error) {
-      // A machine without IPv6 still serves on 127.0.0.1; the IPv4 port must be free.
-      if (host === '127.0.0.1') throw error;
+      // A machine without IPv6 still serves on 127.0.0.1, but a port taken on ::1 is an error:
+      // clients that resolve localhost to ::1 would reach the other process.
+      if (host === '127.0.0.1' || !isAddressUnavailable(error)) throw error;
     }
   }
   return servers;
+}
+
+function isAddressUnavailable(error: unknown): boolean {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT';
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -45,7 +45,11 @@ export interface HttpHandlerOptions {
 /** Wraps a handler in the shared pipeline. */
 export function httpHandler(handle: HttpHandler, options: HttpHandlerOptions = {}) {
   const pipeline = middy<APIGatewayProxyEventV2, HttpResponse>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(
+      // logEvent stays off even when POWERTOOLS_LOGGER_LOG_EVENT is set, because the event
+      // carries client secrets, passwords and codes.
+      injectLambdaContext(logger, { resetKeys: true, logEvent: false }),
+    )
     .use(requestKeys());
   for (const middleware of options.middlewares ?? []) pipeline.use(middleware);
   return pipeline.use(errorResponses(options)).handler(handle);

@@ -87,8 +87,12 @@ function decodeComponent(component: string): string {
   }
 }
 
-/** Quotes a client-supplied name for an error description, without control characters. */
+/**
+ * Makes client-supplied text safe to quote in an error description, which RFC 6749 section
+ * 5.2 limits to %x20-21 / %x23-5B / %x5D-7E: other characters become `?`, and long text is
+ * cut with `...`.
+ */
 export function printable(text: string, maxLength = 40): string {
-  const visible = text.replace(/[^\x20-\x7e]/g, '?');
-  return visible.length > maxLength ? `${visible.slice(0, maxLength)}…` : visible;
+  const visible = text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return visible.length > maxLength ? `${visible.slice(0, maxLength)}...` : visible;
 }

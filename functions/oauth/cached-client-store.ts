@@ -51,6 +51,10 @@ export class CachedClientStore implements ClientStore {
     return client;
   }
 
+  forget(clientId: string): void {
+    this.#entries.delete(clientId);
+  }
+
   #remember(clientId: string, entry: Entry): void {
     this.#entries.delete(clientId);
     if (this.#entries.size >= MAX_ENTRIES) {

@@ -107,8 +107,8 @@ function checkLengths(credentials: PresentedCredentials): PresentedCredentials {
 /**
  * Authenticates clients against their stored secret hashes. A successful check is remembered
  * for a short time, keyed by a SHA-256 digest of the credentials and the stored hash, so that a
- * warm function does not pay for scrypt on every request and a changed secret takes effect at
- * once.
+ * warm function does not pay for scrypt on every request. A memory entry never outlives a
+ * change of the stored hash, because the hash is part of the key.
  */
 export class ClientAuthenticator {
   readonly #clients: ClientStore;
@@ -125,23 +125,50 @@ export class ClientAuthenticator {
 
   /** Returns the authenticated client, or throws `invalid_client`. */
   async authenticate(credentials: PresentedCredentials): Promise<RegisteredClient> {
+    // Only a client that tried HTTP Basic gets a Basic challenge back.
+    const challenge = credentials.method === 'client_secret_basic';
     const client = await this.#clients.findClient(credentials.clientId);
     if (client === undefined) {
       throw new InvalidClientError('Client authentication failed.', {
+        challenge,
         cause: new Error(`unknown client ${credentials.clientId}`),
       });
     }
     if (client.tokenEndpointAuthMethod !== credentials.method) {
-      throw new InvalidClientError(methodMismatch(client, credentials));
+      // Client ids are not secret (RFC 6749 section 2.2), so naming the method is safe.
+      throw new InvalidClientError(methodMismatch(client, credentials), { challenge });
     }
     if (credentials.method === 'none') return client;
 
-    if (!(await this.#secretMatches(credentials.clientSecret, client))) {
+    const authenticated = await this.#authenticateWithSecret(credentials, client);
+    if (authenticated === undefined) {
       throw new InvalidClientError('Client authentication failed.', {
+        challenge,
         cause: new Error(`wrong secret for client ${client.clientId}`),
       });
     }
-    return client;
+    return authenticated;
+  }
+
+  /**
+   * Checks the secret against the client's hash. When it fails against a cached copy, the
+   * client is read again from the table, so a newly rotated secret works at once; the old
+   * secret may keep working until the cached copy expires.
+   */
+  async #authenticateWithSecret(
+    credentials: PresentedCredentials,
+    cached: RegisteredClient,
+  ): Promise<RegisteredClient | undefined> {
+    if (await this.#secretMatches(credentials.clientSecret, cached)) return cached;
+    if (this.#clients.forget === undefined) return undefined;
+
+    this.#clients.forget(credentials.clientId);
+    const current = await this.#clients.findClient(credentials.clientId);
+    if (current === undefined || current.tokenEndpointAuthMethod !== credentials.method) {
+      return undefined;
+    }
+    if (current.secretHash?.hash === cached.secretHash?.hash) return undefined;
+    return (await this.#secretMatches(credentials.clientSecret, current)) ? current : undefined;
   }
 
   async #secretMatches(secret: string, client: RegisteredClient): Promise<boolean> {

@@ -68,4 +68,6 @@ export function isPublicClient(client: RegisteredClient): boolean {
 /** Looks up registered clients. Implementations may cache, and return undefined if unknown. */
 export interface ClientStore {
   findClient(clientId: string): Promise<RegisteredClient | undefined>;
+  /** Drops a cached copy, so that the next lookup reads the client again. */
+  forget?(clientId: string): void;
 }

@@ -51,20 +51,22 @@ export class InvalidRequestError extends OAuthError {
 }
 
 /**
- * Failed client authentication. RFC 6749 section 5.2 requires 401 with a `WWW-Authenticate`
- * header when the client tried the Authorization header; the token endpoint answers so for
- * every failed authentication, which standard clients handle alike.
+ * Failed client authentication, with status 401. RFC 6749 section 5.2 requires a
+ * `WWW-Authenticate` challenge when the client tried the Authorization header; `challenge:
+ * false` leaves it out for clients that sent their credentials in the body, because client
+ * libraries then report the challenge instead of the `invalid_client` body.
  */
 export class InvalidClientError extends OAuthError {
   override name = 'InvalidClientError';
   readonly error = 'invalid_client';
   readonly defaultStatus = 401;
 
-  constructor(description: string, options: OAuthErrorOptions = {}) {
-    super(description, {
-      ...options,
-      headers: { 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"', ...options.headers },
-    });
+  constructor(description: string, options: OAuthErrorOptions & { challenge?: boolean } = {}) {
+    const { challenge = true, ...rest } = options;
+    const headers = challenge
+      ? { 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"', ...rest.headers }
+      : rest.headers;
+    super(description, { ...rest, ...(headers === undefined ? {} : { headers }) });
   }
 }
 

@@ -356,10 +356,10 @@ describe('printable', () => {
   it('truncates text over max length', () => {
     const text = 'x'.repeat(41);
 
-    expect(printable(text)).toBe(`${'x'.repeat(40)}…`);
+    expect(printable(text)).toBe(`${'x'.repeat(40)}...`);
   });
 
   it('applies custom max length', () => {
-    expect(printable('abcdef', 3)).toBe('abc…');
+    expect(printable('abcdef', 3)).toBe('abc...');
   });
 });
