@@ -7,12 +7,7 @@ import type {
   RedemptionOutcome,
 } from '../oauth/grant-records.ts';
 import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from './errors.ts';
-import type { ItemKey } from './table.ts';
-
-export const authorizationCodeKey = (codeHash: string): ItemKey => ({
-  pk: `CODE#${codeHash}`,
-  sk: 'CODE',
-});
+import { authorizationCodeKey } from './table.ts';
 
 export class AuthorizationCodeRepository implements AuthorizationCodeStore {
   readonly #documents: DynamoDBDocumentClient;

@@ -8,12 +8,7 @@ import {
 import { epochSeconds, type Clock } from '../oauth/clock.ts';
 import type { Interaction, InteractionStore } from '../oauth/grant-records.ts';
 import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from './errors.ts';
-import { isExpired, type ItemKey } from './table.ts';
-
-export const interactionKey = (interactionId: string): ItemKey => ({
-  pk: `INTERACTION#${interactionId}`,
-  sk: 'INTERACTION',
-});
+import { isExpired, interactionKey } from './table.ts';
 
 export class InteractionRepository implements InteractionStore {
   readonly #documents: DynamoDBDocumentClient;

@@ -7,17 +7,7 @@ import type {
   RefreshTokenStore,
 } from '../oauth/grant-records.ts';
 import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from './errors.ts';
-import { isExpired, type ItemKey } from './table.ts';
-
-export const refreshFamilyKey = (familyId: string): ItemKey => ({
-  pk: `REFRESH_FAMILY#${familyId}`,
-  sk: 'FAMILY',
-});
-
-export const refreshTokenKey = (tokenHash: string): ItemKey => ({
-  pk: `REFRESH_TOKEN#${tokenHash}`,
-  sk: 'TOKEN',
-});
+import { isExpired, refreshFamilyKey, refreshTokenKey, type ItemKey } from './table.ts';
 
 export class RefreshTokenRepository implements RefreshTokenStore {
   readonly #documents: DynamoDBDocumentClient;

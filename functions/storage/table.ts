@@ -10,6 +10,10 @@
  * | session        | `SESSION#<sessionHash>`          | `SESSION`                       |
  * | consent        | `CONSENT#<userId>`               | `CLIENT#<clientId>`             |
  * | login failures | `LOGIN_FAILURES#<counter>`       | `<window start, epoch seconds>` |
+ * | interaction    | `INTERACTION#<interactionId>`    | `INTERACTION`                   |
+ * | code           | `CODE#<codeHash>`                | `CODE`                          |
+ * | refresh family | `REFRESH_FAMILY#<familyId>`      | `FAMILY`                        |
+ * | refresh token  | `REFRESH_TOKEN#<tokenHash>`      | `TOKEN`                         |
  *
  * All signing keys share one partition, so one Query loads them, and the sort key orders
  * each algorithm's keys by generation. A username item contains the `userId` of the user who
@@ -63,3 +67,23 @@ export function isExpired(item: Record<string, unknown>, nowSeconds: number): bo
   const expiresAt = item[EXPIRES_AT_ATTRIBUTE];
   return typeof expiresAt === 'number' && expiresAt <= nowSeconds;
 }
+
+export const interactionKey = (interactionId: string): ItemKey => ({
+  pk: `INTERACTION#${interactionId}`,
+  sk: 'INTERACTION',
+});
+
+export const authorizationCodeKey = (codeHash: string): ItemKey => ({
+  pk: `CODE#${codeHash}`,
+  sk: 'CODE',
+});
+
+export const refreshFamilyKey = (familyId: string): ItemKey => ({
+  pk: `REFRESH_FAMILY#${familyId}`,
+  sk: 'FAMILY',
+});
+
+export const refreshTokenKey = (tokenHash: string): ItemKey => ({
+  pk: `REFRESH_TOKEN#${tokenHash}`,
+  sk: 'TOKEN',
+});
