@@ -1,9 +1,9 @@
 /**
  * `npm run demo-app`: a small native-style app that signs a user in through the local server
  * with the authorization code flow and PKCE, using oauth4webapi. It listens for the redirect
- * on a free port of 127.0.0.1 (the loopback rule of RFC 8252 lets any port match the demo
- * client's registered http://127.0.0.1/callback), prints the authorization URL, and once the
- * browser comes back, redeems the code, refreshes once, and shows the tokens.
+ * on a free port of 127.0.0.1, which the demo client's registered http://127.0.0.1/callback
+ * matches by the loopback rule of RFC 8252. It prints the authorization URL. Once the browser
+ * comes back, it redeems the code, refreshes once, and shows the tokens.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -2,7 +2,7 @@
  * POST /login: checks the user's password, starts a browser session, and continues the
  * authorization request to the consent page or back to the client. Failed attempts are
  * rate limited per username and per client address, and every failure reads the same, so
- * the answer does not reveal whether a username exists.
+ * the response does not reveal whether a username exists.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {

@@ -35,7 +35,7 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   return attributes.join('; ');
 }
 
-/** A Set-Cookie that deletes the cookie. */
+/** Builds a Set-Cookie that deletes the cookie. */
 export function expiredCookie(name: string, secure: boolean): string {
   return serializeCookie(name, '', { maxAge: 0, secure });
 }

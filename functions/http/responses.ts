@@ -36,8 +36,9 @@ export function errorResponse(error: OAuthError): HttpResponse {
 }
 
 /**
- * A redirect of the browser. 302 answers GET; after a form POST, 303 makes the browser follow
- * with GET. Redirects that carry codes must not be cached or leak through Referer.
+ * Builds a redirect of the browser: 302 after a GET, and 303 after a form POST, which makes
+ * the browser follow with GET. Redirects that carry codes must not be cached or leak through
+ * Referer.
  */
 export function redirectResponse(
   location: string,

@@ -160,7 +160,7 @@ function checkPkce(parameters: Parameters, client: RegisteredClient) {
   }
   if (method !== 'S256') {
     throw new InvalidRequestError(
-      'The code_challenge_method must be S256; plain and a missing method are not accepted.',
+      'The code_challenge_method must be S256. The plain method is not accepted.',
     );
   }
   if (!isValidS256Challenge(challenge)) {

@@ -49,7 +49,7 @@ export type NextStep =
   | { kind: 'complete'; signedIn: SignedInUser };
 
 /**
- * Decides what the request needs next. `loginFresh` says the user signed in for this very
+ * Decides what the request needs next. `loginFresh` means that the user signed in for this very
  * request, which satisfies `prompt=login`; `consentGiven` likewise satisfies `prompt=consent`.
  */
 export async function decideNextStep(
@@ -150,7 +150,7 @@ export async function completeAuthorization(
   });
 }
 
-/** The redirect URI that carries an error to the client (RFC 6749 section 4.1.2.1). */
+/** Builds the redirect URI that carries an error to the client (RFC 6749 section 4.1.2.1). */
 export function errorRedirect(
   redirectUri: string,
   issuer: string,

@@ -1,7 +1,7 @@
 /**
- * The steps of an interaction, the part of an authorization request that happens on the
- * server's own pages: checking that a form belongs to the browser that started the request,
- * and finishing the request once the user has signed in and consented.
+ * The steps of an interaction, the part of an authorization request on the server's own pages.
+ * They check that a form belongs to the browser that started the request, and finish the
+ * request once the user has signed in and consented.
  */
 import { timingSafeEqual } from 'node:crypto';
 import {
@@ -18,7 +18,7 @@ const EXPIRED =
   'Return to the application and start again.';
 
 /**
- * Loads an interaction and checks that the browser holds the cookie it was bound to, so a
+ * Loads an interaction and checks that the browser has the cookie it was bound to, so a
  * link to someone else's interaction is useless.
  */
 export async function loadInteraction(
@@ -43,7 +43,7 @@ export function checkCsrfToken(interaction: Interaction, token: string | undefin
   }
 }
 
-/** Whether the signed-in user entered a password recently enough for this interaction. */
+/** Returns whether the signed-in user entered a password recently enough for the interaction. */
 export function satisfiesLoginRequirement(
   interaction: Interaction,
   signedIn: SignedInUser | undefined,

@@ -1,7 +1,7 @@
 /**
  * Refresh tokens (RFC 6749 section 6, rotated as RFC 9700 section 4.14.2 recommends). A token
  * is `<familyId>.<secret>` and the store keeps only its hash. Each use exchanges it for a
- * successor; presenting a token that was already exchanged revokes the whole family, except
+ * successor. Presenting a token that was already exchanged revokes the whole family, except
  * within a short grace period, where a retry of the same refresh gets the same successor.
  *
  * The successor is derived, not stored: it is HMAC-SHA-256 of the presented token under the
@@ -126,7 +126,8 @@ export class RefreshTokens {
 
     await this.#store.revokeFamily(family.familyId, now);
     throw new InvalidGrantError(
-      'The refresh token was already used. Its family is revoked; the user must sign in again.',
+      'The refresh token was already used, so all tokens of its sign-in are revoked. ' +
+        'The user must sign in again.',
     );
   }
 

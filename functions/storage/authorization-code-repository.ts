@@ -56,7 +56,7 @@ export class AuthorizationCodeRepository implements AuthorizationCodeStore {
 }
 
 /**
- * The single write that redeems a code: it succeeds only for an unused, unexpired code bound
+ * Builds the single write that redeems a code. It succeeds only for an unused, unexpired code bound
  * to this client, redirect URI and PKCE challenge (or to no challenge when none is sent).
  */
 function redeemCommand(tableName: string, redemption: CodeRedemption): UpdateCommand {
