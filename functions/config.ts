@@ -2,56 +2,60 @@
  * Server configuration, read once from environment variables at cold start and validated with
  * zod. A bad value stops the process with a message that names the variable and its form.
  */
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
 const httpUrl = (description: string) =>
-  z.string().refine((value) => URL.canParse(value) && /^https?:\/\//.test(value), {
-    message: `must be ${description}`,
-    abort: true,
-  });
+  z.string().check(
+    z.refine((value) => URL.canParse(value) && /^https?:\/\//.test(value), {
+      error: `must be ${description}`,
+      abort: true,
+    }),
+  );
 
 const seconds = (min: number, max: number, fallback: number) => {
-  const message = `must be a whole number of seconds from ${min} to ${max}`;
-  return z
-    .string()
-    .regex(/^\d{1,9}$/, { message })
-    .transform(Number)
-    .pipe(z.number().min(min, { message }).max(max, { message }))
-    .default(fallback);
+  const error = `must be a whole number of seconds from ${min} to ${max}`;
+  const digits = z.string().check(z.regex(/^\d{1,9}$/, { error }));
+  const inRange = z.number().check(z.minimum(min, { error }), z.maximum(max, { error }));
+  return z._default(z.pipe(z.pipe(digits, z.transform(Number)), inRange), fallback);
 };
 
 /** The issuer identifier of RFC 8414: an https URL (http only on loopback), no query or fragment. */
-const issuerUrl = httpUrl('an http(s) URL such as https://auth.example.com')
-  .refine((value) => !value.includes('?') && !value.includes('#'), {
-    message: 'must have no query or fragment (RFC 8414 section 2)',
-    abort: true,
-  })
-  .refine((value) => value.startsWith('https://') || isLoopbackUrl(value), {
-    message: 'must use https, except on localhost, 127.0.0.1 or [::1]',
-  })
-  .transform((value) => value.replace(/\/+$/, ''));
+const issuerUrl = z.pipe(
+  httpUrl('an http(s) URL such as https://auth.example.com').check(
+    z.refine((value) => !value.includes('?') && !value.includes('#'), {
+      error: 'must have no query or fragment (RFC 8414 section 2)',
+      abort: true,
+    }),
+    z.refine((value) => value.startsWith('https://') || isLoopbackUrl(value), {
+      error: 'must use https, except on localhost, 127.0.0.1 or [::1]',
+    }),
+  ),
+  z.transform((value: string) => value.replace(/\/+$/, '')),
+);
 
 const environmentSchema = z.object({
   ISSUER: issuerUrl,
   TABLE_NAME: z
-    .string({ message: 'must name the DynamoDB table' })
-    .regex(/^[A-Za-z0-9_.-]{3,255}$/, { message: 'must be a DynamoDB table name' }),
+    .string({ error: 'must name the DynamoDB table' })
+    .check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name' })),
   ACCESS_TOKEN_LIFETIME_SECONDS: seconds(60, 86_400, 3_600),
-  ACCESS_TOKEN_AUDIENCE: z.string().min(1).optional(),
+  ACCESS_TOKEN_AUDIENCE: z.optional(z.string().check(z.minLength(1))),
   MEMORY_CACHE_SECONDS: seconds(0, 3_600, 60),
   AUTHORIZATION_CODE_LIFETIME_SECONDS: seconds(10, 600, 60),
   REFRESH_TOKEN_IDLE_SECONDS: seconds(60, 31_536_000, 1_209_600),
   REFRESH_TOKEN_ABSOLUTE_SECONDS: seconds(60, 31_536_000, 7_776_000),
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: seconds(0, 60, 5),
   SESSION_LIFETIME_SECONDS: seconds(60, 2_592_000, 43_200),
-  DYNAMODB_ENDPOINT: httpUrl('an http(s) URL such as http://127.0.0.1:4567').optional(),
+  DYNAMODB_ENDPOINT: z.optional(httpUrl('an http(s) URL such as http://127.0.0.1:4567')),
   AWS_REGION: z
-    .string({ message: 'must name an AWS region such as eu-west-1' })
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must name an AWS region such as eu-west-1' }),
+    .string({ error: 'must name an AWS region such as eu-west-1' })
+    .check(
+      z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must name an AWS region such as eu-west-1' }),
+    ),
 });
 
 export interface ServerConfig {
@@ -93,17 +97,17 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
 }
 
 /**
- * Parses environment variables with a schema. Empty strings count as unset, so that
- * `VAR= npm start` falls back to the default.
+ * Parses environment variables with a schema from `zod` or `zod/mini`. Empty strings count as
+ * unset, so that `VAR= npm start` falls back to the default.
  */
-export function parseEnvironment<Schema extends z.ZodObject>(
+export function parseEnvironment<Schema extends z.core.$ZodObject>(
   schema: Schema,
   environment: NodeJS.ProcessEnv,
-): z.infer<Schema> {
+): z.output<Schema> {
   const present = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const result = schema.safeParse(present);
+  const result = z.safeParse(schema, present);
   if (result.success) return result.data;
 
   const problems = result.error.issues.map((issue) => {

@@ -1,6 +1,6 @@
 /** Registered clients in the table. */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import type { ClientStore, RegisteredClient } from '../oauth/client.ts';
 import { CLIENT_AUTHENTICATION_METHODS, GRANT_TYPES, RESPONSE_TYPES } from '../oauth/client.ts';
 import { epochSeconds, type Clock } from '../oauth/clock.ts';
@@ -9,27 +9,27 @@ import { clientKey, isExpired } from './table.ts';
 
 const clientItemSchema = z.object({
   clientId: z.string(),
-  clientName: z.string().optional(),
-  secretHash: z
-    .object({
+  clientName: z.optional(z.string()),
+  secretHash: z.optional(
+    z.object({
       algorithm: z.literal('scrypt'),
       salt: z.string(),
       hash: z.string(),
-      cost: z.number().int(),
-      blockSize: z.number().int(),
-      parallelization: z.number().int(),
-    })
-    .optional(),
+      cost: z.int(),
+      blockSize: z.int(),
+      parallelization: z.int(),
+    }),
+  ),
   tokenEndpointAuthMethod: z.enum(CLIENT_AUTHENTICATION_METHODS),
   grantTypes: z.array(z.enum(GRANT_TYPES)),
-  responseTypes: z.array(z.enum(RESPONSE_TYPES)).optional(),
-  redirectUris: z.array(z.string()).optional(),
+  responseTypes: z.optional(z.array(z.enum(RESPONSE_TYPES))),
+  redirectUris: z.optional(z.array(z.string())),
   scopes: z.array(z.string()),
-  skipConsent: z.boolean().optional(),
-  audience: z.string().optional(),
-  accessTokenLifetimeSeconds: z.number().int().optional(),
-  refreshTokenIdleSeconds: z.number().int().optional(),
-  refreshTokenAbsoluteSeconds: z.number().int().optional(),
+  skipConsent: z.optional(z.boolean()),
+  audience: z.optional(z.string()),
+  accessTokenLifetimeSeconds: z.optional(z.int()),
+  refreshTokenIdleSeconds: z.optional(z.int()),
+  refreshTokenAbsoluteSeconds: z.optional(z.int()),
 });
 
 export class ClientRepository implements ClientStore {

@@ -1,6 +1,6 @@
 /** The scopes that each user has granted each client, as a string set per user and client. */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { epochSeconds, systemClock, type Clock } from '../oauth/clock.ts';
 import type { ConsentStore } from '../oauth/users.ts';
 import { storageCall } from './errors.ts';

@@ -1,12 +1,12 @@
 /** Counters of failed logins, one item per counter and time window. */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { epochSeconds, systemClock, type Clock } from '../oauth/clock.ts';
 import type { LoginAttemptStore } from '../oauth/users.ts';
 import { storageCall } from './errors.ts';
 import { isExpired, loginFailuresKey } from './table.ts';
 
-const counterItemSchema = z.object({ count: z.number().int() });
+const counterItemSchema = z.object({ count: z.int() });
 
 export class LoginAttemptRepository implements LoginAttemptStore {
   readonly #documents: DynamoDBDocumentClient;

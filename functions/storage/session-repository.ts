@@ -5,7 +5,7 @@ import {
   PutCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { epochSeconds, systemClock, type Clock } from '../oauth/clock.ts';
 import type { Session, SessionStore } from '../oauth/users.ts';
 import { storageCall } from './errors.ts';
@@ -14,9 +14,9 @@ import { isExpired, sessionKey } from './table.ts';
 const sessionItemSchema = z.object({
   sessionHash: z.string(),
   userId: z.string(),
-  authTime: z.number().int(),
+  authTime: z.int(),
   amr: z.array(z.string()),
-  expiresAt: z.number().int(),
+  expiresAt: z.int(),
 });
 
 export class SessionRepository implements SessionStore {

@@ -5,7 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { epochSeconds, systemClock, type Clock } from '../oauth/clock.ts';
 import { normalizeUsername } from '../oauth/username.ts';
 import type { PasswordHash, User, UserStore } from '../oauth/users.ts';
@@ -16,20 +16,20 @@ const passwordHashSchema = z.object({
   algorithm: z.literal('scrypt'),
   salt: z.string(),
   hash: z.string(),
-  cost: z.number().int(),
-  blockSize: z.number().int(),
-  parallelization: z.number().int(),
+  cost: z.int(),
+  blockSize: z.int(),
+  parallelization: z.int(),
 });
 
 const userItemSchema = z.object({
   userId: z.string(),
   username: z.string(),
   passwordHash: passwordHashSchema,
-  name: z.string().optional(),
-  email: z.string().optional(),
-  emailVerified: z.boolean().optional(),
-  disabled: z.boolean().optional(),
-  createdAt: z.number().int(),
+  name: z.optional(z.string()),
+  email: z.optional(z.string()),
+  emailVerified: z.optional(z.boolean()),
+  disabled: z.optional(z.boolean()),
+  createdAt: z.int(),
 });
 
 const usernameItemSchema = z.object({ userId: z.string() });
