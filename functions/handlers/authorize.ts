@@ -7,7 +7,11 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { INTERACTION_COOKIE, readCookie, SESSION_COOKIE, serializeCookie } from '../http/cookies.ts';
 import { httpHandler } from '../http/handler.ts';
 import { logger } from '../http/logger.ts';
-import { readFormBody, readQuery, type Parameters } from '../http/parameters.ts';
+import {
+  readFormBodyWithRepeats,
+  readQueryWithRepeats,
+  type ParametersWithRepeats,
+} from '../http/parameters.ts';
 import { redirectResponse } from '../http/responses.ts';
 import { validateAuthorizationRequest } from '../oauth/authorization-request.ts';
 import {
@@ -22,8 +26,12 @@ import { authorization } from '../runtime/services.ts';
 
 export const handler = httpHandler(
   async (event) => {
-    const parameters = readParameters(event);
-    const { request, client } = await validateAuthorizationRequest(parameters, authorization.clients);
+    const { parameters, repeated } = readParameters(event);
+    const { request, client } = await validateAuthorizationRequest(
+      parameters,
+      authorization.clients,
+      repeated,
+    );
     logger.appendKeys({ clientId: client.clientId });
 
     const signedIn = await findSignedInUser(readCookie(event, SESSION_COOKIE), authorization);
@@ -44,6 +52,7 @@ export const handler = httpHandler(
       request,
       authorization,
       requireLoginAfter,
+      readCookie(event, INTERACTION_COOKIE),
     );
     const page = step.kind === 'login' ? 'login' : 'consent';
     const cookie = serializeCookie(INTERACTION_COOKIE, bindingCookie, {
@@ -58,6 +67,8 @@ export const handler = httpHandler(
   { errorFormat: 'html', issuer: authorization.settings.issuer },
 );
 
-function readParameters(event: APIGatewayProxyEventV2): Parameters {
-  return event.requestContext.http.method === 'POST' ? readFormBody(event) : readQuery(event);
+function readParameters(event: APIGatewayProxyEventV2): ParametersWithRepeats {
+  return event.requestContext.http.method === 'POST'
+    ? readFormBodyWithRepeats(event)
+    : readQueryWithRepeats(event);
 }

@@ -3,7 +3,6 @@
  * code; Deny sends it `access_denied` (RFC 6749 section 4.1.2.1).
  */
 import {
-  expiredCookie,
   INTERACTION_COOKIE,
   readCookie,
   SESSION_COOKIE,
@@ -41,12 +40,11 @@ export const handler = httpHandler(
     }
     const client = await requireClient(interaction);
     const decision = form.get('decision');
-    const cleared = expiredCookie(INTERACTION_COOKIE, authorization.settings.secureCookies);
 
     if (decision === 'deny') {
       logger.info('consent denied', { clientId: client.clientId, userId: signedIn.user.userId });
       const location = await denyInteraction(interaction, authorization);
-      return redirectResponse(location, { status: 303, cookies: [cleared] });
+      return redirectResponse(location, { status: 303 });
     }
     if (decision !== 'allow') {
       throw new InvalidRequestError('The decision must be allow or deny.');
@@ -55,7 +53,7 @@ export const handler = httpHandler(
     const { scopes } = interaction.request;
     await authorization.consents.grantScopes(signedIn.user.userId, client.clientId, scopes);
     const location = await finishInteraction(interaction, signedIn, authorization);
-    return redirectResponse(location, { status: 303, cookies: [cleared] });
+    return redirectResponse(location, { status: 303 });
   },
   { errorFormat: 'html', issuer: authorization.settings.issuer },
 );

@@ -6,7 +6,6 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
-  expiredCookie,
   INTERACTION_COOKIE,
   readCookie,
   SESSION_COOKIE,
@@ -96,8 +95,7 @@ async function continueAfterLogin(
   }
 
   const location = await finishInteraction(interaction, signedIn, authorization);
-  const cleared = expiredCookie(INTERACTION_COOKIE, authorization.settings.secureCookies);
-  return redirectResponse(location, { status: 303, cookies: [cookie, cleared] });
+  return redirectResponse(location, { status: 303, cookies: [cookie] });
 }
 
 async function startSession(user: User): Promise<{ signedIn: SignedInUser; cookie: string }> {

@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export const SESSION_COOKIE = 'oauth_session';
+/** The random value that binds pending authorization requests to the browser that started them. */
 export const INTERACTION_COOKIE = 'oauth_interaction';
 
 /** Returns a cookie's value from the request, or undefined. */

@@ -17,12 +17,33 @@ export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 /** The largest form body that the endpoints accept, in bytes. */
 export const MAX_FORM_BODY_BYTES = 64 * 1024;
 
+/** Parameters with the names that were repeated; each repeated name keeps its first value. */
+export interface ParametersWithRepeats {
+  parameters: Parameters;
+  repeated: readonly string[];
+}
+
 /**
  * Parses an urlencoded string into parameters. Rejects repeated names, malformed percent
  * escapes and escapes that do not decode to UTF-8.
  */
 export function parseUrlEncoded(encoded: string): Parameters {
+  const { parameters, repeated } = parseUrlEncodedWithRepeats(encoded);
+  const [first] = repeated;
+  if (first !== undefined) {
+    throw new InvalidRequestError(`The parameter '${printable(first)}' is repeated.`);
+  }
+  return parameters;
+}
+
+/**
+ * Parses like parseUrlEncoded but reports repeated names instead of rejecting them, for the
+ * authorization endpoint, which must know the client and redirect URI to answer a repeat
+ * correctly.
+ */
+export function parseUrlEncodedWithRepeats(encoded: string): ParametersWithRepeats {
   const parameters = new Map<string, string>();
+  const repeated: string[] = [];
 
   for (const pair of encoded.split('&')) {
     if (pair === '') continue;
@@ -36,12 +57,13 @@ export function parseUrlEncoded(encoded: string): Parameters {
     if (value === '') continue;
 
     if (parameters.has(name)) {
-      throw new InvalidRequestError(`The parameter '${printable(name)}' is repeated.`);
+      if (!repeated.includes(name)) repeated.push(name);
+      continue;
     }
     parameters.set(name, value);
   }
 
-  return parameters;
+  return { parameters, repeated };
 }
 
 /**
@@ -50,6 +72,15 @@ export function parseUrlEncoded(encoded: string): Parameters {
  * bodies that are not valid form encoding.
  */
 export function readFormBody(event: APIGatewayProxyEventV2): Parameters {
+  return parseUrlEncoded(readFormText(event));
+}
+
+/** Reads a form body like readFormBody, reporting repeated names instead of rejecting them. */
+export function readFormBodyWithRepeats(event: APIGatewayProxyEventV2): ParametersWithRepeats {
+  return parseUrlEncodedWithRepeats(readFormText(event));
+}
+
+function readFormText(event: APIGatewayProxyEventV2): string {
   const mediaType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (mediaType !== FORM_CONTENT_TYPE) {
     throw new InvalidRequestError(`The request body must be ${FORM_CONTENT_TYPE}.`);
@@ -69,12 +100,17 @@ export function readFormBody(event: APIGatewayProxyEventV2): Parameters {
   if (/[^\x20-\x7e]/.test(text)) {
     throw new InvalidRequestError('The request body contains characters that are not urlencoded.');
   }
-  return parseUrlEncoded(text);
+  return text;
 }
 
 /** Reads query parameters from `rawQueryString`, where repeated parameters are still apart. */
 export function readQuery(event: APIGatewayProxyEventV2): Parameters {
   return parseUrlEncoded(event.rawQueryString ?? '');
+}
+
+/** Reads the query like readQuery, reporting repeated names instead of rejecting them. */
+export function readQueryWithRepeats(event: APIGatewayProxyEventV2): ParametersWithRepeats {
+  return parseUrlEncodedWithRepeats(event.rawQueryString ?? '');
 }
 
 function decodeComponent(component: string): string {

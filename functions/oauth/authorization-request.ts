@@ -48,15 +48,28 @@ export interface ValidatedRequest {
   client: RegisteredClient;
 }
 
+/**
+ * Validates an authorization request. `repeated` names the parameters that appeared more than
+ * once: a repeated client_id or redirect_uri is shown to the user, any other repeat is sent
+ * to the client as `invalid_request` (RFC 6749 sections 3.1 and 4.1.2.1).
+ */
 export async function validateAuthorizationRequest(
   parameters: Parameters,
   clients: ClientStore,
+  repeated: readonly string[] = [],
 ): Promise<ValidatedRequest> {
+  for (const name of ['client_id', 'redirect_uri']) {
+    if (repeated.includes(name)) throw new InvalidRequestError(`The parameter '${name}' is repeated.`);
+  }
   const client = await findClient(parameters.get('client_id'), clients);
   const redirectUri = verifyRedirectUri(parameters.get('redirect_uri'), client);
   const state = parameters.get('state');
 
   try {
+    const [firstRepeat] = repeated;
+    if (firstRepeat !== undefined) {
+      throw new InvalidRequestError(`The parameter '${printable(firstRepeat)}' is repeated.`);
+    }
     const request = validateAfterRedirectUri(parameters, client, redirectUri, state);
     return { request, client };
   } catch (error) {

@@ -9,6 +9,7 @@ import { epochSeconds, type Clock } from './clock.ts';
 import { ConsentRequiredError, LoginRequiredError, type OAuthError } from './errors.ts';
 import {
   hashSecretValue,
+  newSingleUseValue,
   randomToken,
   type AuthorizationCodeStore,
   type Interaction,
@@ -18,6 +19,8 @@ import type { ConsentStore, Session, SessionStore, User, UserStore } from './use
 
 export interface AuthorizationSettings {
   issuer: string;
+  /** The region that issues codes, named in them; undefined outside AWS. */
+  region?: string;
   authorizationCodeLifetimeSeconds: number;
   sessionLifetimeSeconds: number;
   /** How long a user has to sign in and consent. */
@@ -103,13 +106,19 @@ export async function findSignedInUser(
   return { session, user };
 }
 
-/** Stores a pending request and returns it with the browser binding cookie's value. */
+/**
+ * Stores a pending request and returns it with the browser binding cookie's value. A browser
+ * that already has a binding cookie keeps it, so that requests started in several tabs all
+ * stay valid.
+ */
 export async function startInteraction(
   request: AuthorizationRequest,
   context: AuthorizationContext,
   requireLoginAfter: number | undefined,
+  existingBinding?: string,
 ): Promise<{ interaction: Interaction; bindingCookie: string }> {
-  const bindingCookie = randomToken();
+  const reusable = existingBinding !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existingBinding);
+  const bindingCookie = reusable ? existingBinding : randomToken();
   const now = epochSeconds(context.clock);
   const interaction: Interaction = {
     interactionId: randomToken(),
@@ -129,7 +138,7 @@ export async function completeAuthorization(
   signedIn: SignedInUser,
   context: AuthorizationContext,
 ): Promise<string> {
-  const code = randomToken();
+  const code = newSingleUseValue(context.settings.region);
   const now = epochSeconds(context.clock);
   await context.codes.saveCode({
     codeHash: hashSecretValue(code),
@@ -173,10 +182,14 @@ function responseRedirect(
   issuer: string,
   parameters: Record<string, string | undefined>,
 ): string {
-  const url = new URL(redirectUri);
+  const query = new URLSearchParams();
   for (const [name, value] of Object.entries(parameters)) {
-    if (value !== undefined) url.searchParams.append(name, value);
+    if (value !== undefined) query.append(name, value);
   }
-  url.searchParams.append('iss', issuer);
-  return url.href;
+  query.append('iss', issuer);
+
+  // Appending to the string, rather than through URL.searchParams, keeps the registered query
+  // byte for byte, as RFC 6749 section 3.1.2 requires.
+  const separator = redirectUri.includes('?') ? '&' : '?';
+  return `${redirectUri}${separator}${query.toString()}`;
 }

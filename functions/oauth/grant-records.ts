@@ -16,6 +16,25 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * Returns a new random value for a single-use item, prefixed with the region that creates it,
+ * as in `eu-west-1~<random>`. Any region can then send the consuming write to the item's
+ * home region without reading it first.
+ */
+export function newSingleUseValue(homeRegion: string | undefined): string {
+  return homeRegion === undefined ? randomToken() : `${homeRegion}~${randomToken()}`;
+}
+
+/** Returns the home region that a single-use value names, or undefined. */
+export function homeRegionOf(value: string): string | undefined {
+  const separator = value.indexOf('~');
+  if (separator === -1) return undefined;
+  const region = value.slice(0, separator);
+  return REGION_NAME.test(region) ? region : undefined;
+}
+
 /** An authorization request waiting for the user to sign in or consent. */
 export interface Interaction {
   interactionId: string;
@@ -62,6 +81,8 @@ export interface AuthorizationCodeRecord {
 /** What a redemption must match: the code is consumed only if all of it holds. */
 export interface CodeRedemption {
   codeHash: string;
+  /** The region that issued the code, where the redeeming write goes while it answers. */
+  homeRegion: string | undefined;
   clientId: string;
   redirectUri: string;
   /** The S256 challenge computed from the request's verifier; undefined without a verifier. */
@@ -111,12 +132,16 @@ export interface RefreshTokenRecord {
 }
 
 export interface RefreshTokenStore {
-  createFamily(family: RefreshFamily): Promise<void>;
+  /** Creates the family; returns false when it was revoked before it was created. */
+  createFamily(family: RefreshFamily): Promise<boolean>;
   findFamily(familyId: string): Promise<RefreshFamily | undefined>;
   /** Stores a token unless it exists, so that a retried rotation writes it once. */
   saveToken(record: RefreshTokenRecord): Promise<void>;
   findToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
-  /** Marks the token rotated unless it already is; returns whether this call did. */
-  markRotated(tokenHash: string, now: number): Promise<boolean>;
+  /**
+   * Marks the token rotated unless it already is, at the family's home region while it
+   * answers; returns whether this call did.
+   */
+  markRotated(tokenHash: string, now: number, homeRegion: string | undefined): Promise<boolean>;
   revokeFamily(familyId: string, now: number): Promise<void>;
 }

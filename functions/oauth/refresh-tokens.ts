@@ -8,13 +8,15 @@
  * family's derivation key. A retry recomputes the same value, so no refresh token is ever kept
  * in plain text, and a stolen old token is useless without the key, which stays in the table.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import { epochSeconds } from './clock.ts';
 import type { RegisteredClient } from './client.ts';
 import { InvalidGrantError } from './errors.ts';
 import {
   hashSecretValue,
+  homeRegionOf,
+  newSingleUseValue,
   randomToken,
   type RefreshFamily,
   type RefreshTokenStore,
@@ -25,6 +27,8 @@ export interface RefreshTokenSettings {
   absoluteSeconds: number;
   /** How long after a rotation the same token may be presented again without revoking. */
   reuseGraceSeconds: number;
+  /** The region that creates new families, named in their ids; undefined outside AWS. */
+  region?: string;
 }
 
 export interface NewFamily {
@@ -53,8 +57,14 @@ export class RefreshTokens {
     this.#clock = clock;
   }
 
-  static newFamilyId(): string {
-    return randomBytes(16).toString('base64url');
+  /** Returns a new family id that names the given region as the family's home region. */
+  static newFamilyId(region?: string): string {
+    return newSingleUseValue(region);
+  }
+
+  /** The region that creates new families here; undefined outside AWS. */
+  get region(): string | undefined {
+    return this.#settings.region;
   }
 
   /** Starts a family and returns its first refresh token. */
@@ -71,7 +81,12 @@ export class RefreshTokens {
       createdAt: now,
       absoluteExpiresAt: now + absoluteSeconds,
     };
-    await this.#store.createFamily(record);
+    if (!(await this.#store.createFamily(record))) {
+      // A replay of the code revoked the family in the instant before this redemption made it.
+      throw new InvalidGrantError(
+        'The authorization code was already used. Tokens issued for it are revoked.',
+      );
+    }
 
     const token = `${family.familyId}.${randomToken()}`;
     await this.#saveToken(token, record, 1, family.client, now);
@@ -106,7 +121,9 @@ export class RefreshTokens {
     }
     check(family);
 
-    const rotatedNow = token.rotatedAt === undefined && (await this.#store.markRotated(tokenHash, now));
+    const rotatedNow =
+      token.rotatedAt === undefined &&
+      (await this.#store.markRotated(tokenHash, now, homeRegionOf(family.familyId)));
     if (!rotatedNow) await this.#checkRetry(token.rotatedAt, family, now);
 
     const successor = `${family.familyId}.${deriveSuccessor(presented, family.derivationKey)}`;

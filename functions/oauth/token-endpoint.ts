@@ -19,6 +19,7 @@ import { clientCredentialsGrant } from './grants/client-credentials.ts';
 import { refreshTokenGrant } from './grants/refresh-token.ts';
 import type { RefreshTokens } from './refresh-tokens.ts';
 import type { SigningKeys } from './signing-keys.ts';
+import type { UserStore } from './users.ts';
 
 export interface TokenEndpointSettings {
   issuer: string;
@@ -33,6 +34,8 @@ export interface TokenEndpointContext {
   signingKeys: SigningKeys;
   codes: AuthorizationCodeStore;
   refreshTokens: RefreshTokens;
+  /** Checked on refresh, so a disabled or deleted user loses access; skipped when absent. */
+  users?: UserStore;
   clock: Clock;
 }
 

@@ -44,6 +44,7 @@ export const signingKeys = new SigningKeys(
 );
 
 const codes = new AuthorizationCodeRepository(documents, table);
+const users = new UserRepository(documents, table, clock);
 
 export const tokenEndpoint: TokenEndpointContext = {
   settings: {
@@ -63,6 +64,7 @@ export const tokenEndpoint: TokenEndpointContext = {
     },
     clock,
   ),
+  users,
   clock,
 };
 
@@ -75,7 +77,7 @@ export const authorization: AuthorizationContext = {
     secureCookies: !(config.issuer.startsWith('http://') && isLoopbackUrl(config.issuer)),
   },
   clients: clientStore,
-  users: new UserRepository(documents, table, clock),
+  users,
   sessions: new SessionRepository(documents, table, clock),
   consents: new ConsentRepository(documents, table, clock),
   interactions: new InteractionRepository(documents, table, clock),

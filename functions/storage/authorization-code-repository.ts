@@ -7,15 +7,23 @@ import type {
   RedemptionOutcome,
 } from '../oauth/grant-records.ts';
 import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from './errors.ts';
+import { localWrites, type ConsumingWrites } from './regional-tables.ts';
 import { authorizationCodeKey } from './table.ts';
 
 export class AuthorizationCodeRepository implements AuthorizationCodeStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #consuming: ConsumingWrites;
 
-  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+  /** `consuming` routes redemptions to the code's home region; the local replica by default. */
+  constructor(
+    documents: DynamoDBDocumentClient,
+    tableName: string,
+    consuming: ConsumingWrites = localWrites(documents),
+  ) {
     this.#documents = documents;
     this.#tableName = tableName;
+    this.#consuming = consuming;
   }
 
   async saveCode(record: AuthorizationCodeRecord): Promise<void> {
@@ -25,20 +33,32 @@ export class AuthorizationCodeRepository implements AuthorizationCodeStore {
     );
   }
 
-  async redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome> {
+  redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome> {
+    return this.#consuming.consume(redemption.homeRegion, (documents) =>
+      this.#redeemAt(documents, redemption),
+    );
+  }
+
+  async #redeemAt(
+    documents: DynamoDBDocumentClient,
+    redemption: CodeRedemption,
+  ): Promise<RedemptionOutcome> {
     try {
-      const { Attributes: item } = await this.#documents.send(redeemCommand(this.#tableName, redemption));
+      const { Attributes: item } = await documents.send(redeemCommand(this.#tableName, redemption));
       return { status: 'redeemed', record: toRecord(item) };
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw new StorageUnavailableError('UpdateItem', error);
     }
-    return this.#explainFailure(redemption);
+    return this.#explainFailure(documents, redemption);
   }
 
   /** Reads the code after a failed redemption, to tell a replay from a mismatch. */
-  async #explainFailure(redemption: CodeRedemption): Promise<RedemptionOutcome> {
+  async #explainFailure(
+    documents: DynamoDBDocumentClient,
+    redemption: CodeRedemption,
+  ): Promise<RedemptionOutcome> {
     const { Item: item } = await storageCall('GetItem', () =>
-      this.#documents.send(
+      documents.send(
         new GetCommand({
           TableName: this.#tableName,
           Key: authorizationCodeKey(redemption.codeHash),

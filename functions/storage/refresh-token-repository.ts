@@ -7,26 +7,55 @@ import type {
   RefreshTokenStore,
 } from '../oauth/grant-records.ts';
 import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from './errors.ts';
+import { localWrites, type ConsumingWrites } from './regional-tables.ts';
 import { isExpired, refreshFamilyKey, refreshTokenKey, type ItemKey } from './table.ts';
+
+/** How long the tombstone of a family revoked before its creation is kept. */
+const TOMBSTONE_SECONDS = 86_400;
 
 export class RefreshTokenRepository implements RefreshTokenStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #clock: Clock;
 
-  constructor(documents: DynamoDBDocumentClient, tableName: string, clock: Clock) {
+  readonly #consuming: ConsumingWrites;
+
+  /** `consuming` routes rotations to the family's home region; the local replica by default. */
+  constructor(
+    documents: DynamoDBDocumentClient,
+    tableName: string,
+    clock: Clock,
+    consuming: ConsumingWrites = localWrites(documents),
+  ) {
     this.#documents = documents;
     this.#tableName = tableName;
     this.#clock = clock;
+    this.#consuming = consuming;
   }
 
-  async createFamily(family: RefreshFamily): Promise<void> {
+  /**
+   * Creates the family unless its id exists. It exists already only when a replay of the code
+   * that starts it revoked it first, leaving a tombstone.
+   */
+  async createFamily(family: RefreshFamily): Promise<boolean> {
     const item = {
       ...refreshFamilyKey(family.familyId),
       ...family,
       expiresAt: family.absoluteExpiresAt,
     };
-    await this.#put(item);
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw new StorageUnavailableError('PutItem', error);
+    }
   }
 
   async findFamily(familyId: string): Promise<RefreshFamily | undefined> {
@@ -59,9 +88,19 @@ export class RefreshTokenRepository implements RefreshTokenStore {
     return record as unknown as RefreshTokenRecord;
   }
 
-  async markRotated(tokenHash: string, now: number): Promise<boolean> {
+  markRotated(tokenHash: string, now: number, homeRegion: string | undefined): Promise<boolean> {
+    return this.#consuming.consume(homeRegion, (documents) =>
+      this.#markRotatedAt(documents, tokenHash, now),
+    );
+  }
+
+  async #markRotatedAt(
+    documents: DynamoDBDocumentClient,
+    tokenHash: string,
+    now: number,
+  ): Promise<boolean> {
     try {
-      await this.#documents.send(
+      await documents.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: refreshTokenKey(tokenHash),
@@ -77,25 +116,25 @@ export class RefreshTokenRepository implements RefreshTokenStore {
     }
   }
 
+  /**
+   * Marks the family revoked. A family that does not exist yet gets a tombstone, so that a
+   * code replayed before its first redemption has created the family still revokes it.
+   */
   async revokeFamily(familyId: string, now: number): Promise<void> {
     await storageCall('UpdateItem', () =>
       this.#documents.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: refreshFamilyKey(familyId),
-          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':now': now },
+          UpdateExpression:
+            'SET revokedAt = if_not_exists(revokedAt, :now), ' +
+            'expiresAt = if_not_exists(expiresAt, :tombstoneExpiry)',
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':tombstoneExpiry': now + TOMBSTONE_SECONDS,
+          },
         }),
-      ).catch((error: unknown) => {
-        if (!isConditionalCheckFailure(error)) throw error;
-      }),
-    );
-  }
-
-  async #put(item: Record<string, unknown>): Promise<void> {
-    await storageCall('PutItem', () =>
-      this.#documents.send(new PutCommand({ TableName: this.#tableName, Item: item })),
+      ),
     );
   }
 

@@ -20,10 +20,12 @@ export class InMemoryCodeStore implements AuthorizationCodeStore {
     this.codes.set(record.codeHash, { ...record });
   }
 
+  /** Checks replay before expiry, as the repository does, so a late replay still revokes. */
   async redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome> {
     const record = this.codes.get(redemption.codeHash);
-    if (record === undefined || record.expiresAt <= redemption.now) return { status: 'invalid' };
+    if (record === undefined) return { status: 'invalid' };
     if (record.consumedAt !== undefined) return { status: 'replayed', record };
+    if (record.expiresAt <= redemption.now) return { status: 'invalid' };
 
     const matches =
       record.clientId === redemption.clientId &&
@@ -42,8 +44,10 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
   readonly tokens = new Map<string, RefreshTokenRecord>();
   now = 0;
 
-  async createFamily(family: RefreshFamily): Promise<void> {
+  async createFamily(family: RefreshFamily): Promise<boolean> {
+    if (this.families.has(family.familyId)) return false;
     this.families.set(family.familyId, { ...family });
+    return true;
   }
 
   async findFamily(familyId: string): Promise<RefreshFamily | undefined> {
@@ -71,5 +75,7 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
   async revokeFamily(familyId: string, now: number): Promise<void> {
     const family = this.families.get(familyId);
     if (family !== undefined) family.revokedAt ??= now;
+    // A family revoked before it exists leaves a tombstone, as the DynamoDB repository does.
+    else this.families.set(familyId, { familyId, revokedAt: now } as RefreshFamily);
   }
 }

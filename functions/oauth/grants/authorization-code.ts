@@ -6,7 +6,7 @@
  */
 import { epochSeconds } from '../clock.ts';
 import { InvalidGrantError, InvalidRequestError } from '../errors.ts';
-import { hashSecretValue } from '../grant-records.ts';
+import { hashSecretValue, homeRegionOf } from '../grant-records.ts';
 import { isValidVerifier, s256Challenge } from '../pkce.ts';
 import { RefreshTokens } from '../refresh-tokens.ts';
 import type { Grant } from '../token-endpoint.ts';
@@ -24,9 +24,12 @@ export const authorizationCodeGrant: Grant = {
     }
 
     const issuesRefresh = client.grantTypes.includes('refresh_token');
-    const familyId = issuesRefresh ? RefreshTokens.newFamilyId() : undefined;
+    const familyId = issuesRefresh
+      ? RefreshTokens.newFamilyId(context.refreshTokens.region)
+      : undefined;
     const outcome = await context.codes.redeemCode({
       codeHash: hashSecretValue(code),
+      homeRegion: homeRegionOf(code),
       clientId: client.clientId,
       redirectUri,
       codeChallenge: verifier === undefined ? undefined : s256Challenge(verifier),

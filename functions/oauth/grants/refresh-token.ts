@@ -2,9 +2,9 @@
  * The refresh token grant (RFC 6749 section 6). The token rotates on every use; the request
  * may narrow the scope of the new access token but not widen it.
  */
-import { InvalidRequestError, InvalidScopeError } from '../errors.ts';
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.ts';
 import { parseScope } from '../scope.ts';
-import type { Grant } from '../token-endpoint.ts';
+import type { Grant, TokenEndpointContext } from '../token-endpoint.ts';
 import { userTokenResponse } from './issue-tokens.ts';
 
 export const refreshTokenGrant: Grant = {
@@ -20,6 +20,7 @@ export const refreshTokenGrant: Grant = {
     const rotation = await context.refreshTokens.rotate(presented, client, (family) => {
       scopes = narrowScopes(parameters.get('scope'), family.scopes);
     });
+    await checkUserActive(rotation.family.userId, context);
 
     return userTokenResponse(
       { client, userId: rotation.family.userId, scopes, refreshToken: rotation.refreshToken },
@@ -27,6 +28,14 @@ export const refreshTokenGrant: Grant = {
     );
   },
 };
+
+async function checkUserActive(userId: string, context: TokenEndpointContext): Promise<void> {
+  if (context.users === undefined) return;
+  const user = await context.users.findUserById(userId);
+  if (user === undefined || user.disabled) {
+    throw new InvalidGrantError('The user of this refresh token is disabled or deleted.');
+  }
+}
 
 function narrowScopes(requested: string | undefined, granted: string[]): string[] {
   if (requested === undefined) return granted;
