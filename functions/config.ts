@@ -37,6 +37,40 @@ const issuerUrl = z.pipe(
   z.transform((value: string) => value.replace(/\/+$/, '')),
 );
 
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** A comma-separated list of regions, such as `us-east-1,eu-west-1`. */
+const regionList = z.pipe(
+  z.string().check(
+    z.refine((value) => value.split(',').every((region) => REGION.test(region.trim())), {
+      error: 'must be AWS regions separated by commas, such as us-east-1,eu-west-1',
+    }),
+  ),
+  z.transform((value: string) => value.split(',').map((region) => region.trim())),
+);
+
+/** `region=url` pairs separated by commas, naming a DynamoDB endpoint per replica region. */
+const regionEndpoints = z.pipe(
+  z.string().check(
+    z.refine(
+      (value) =>
+        value.split(',').every((pair) => {
+          const [region = '', url = ''] = pair.split('=');
+          return REGION.test(region.trim()) && URL.canParse(url.trim());
+        }),
+      { error: 'must be region=URL pairs separated by commas' },
+    ),
+  ),
+  z.transform((value: string) =>
+    Object.fromEntries(
+      value.split(',').map((pair) => {
+        const [region = '', url = ''] = pair.split('=');
+        return [region.trim(), url.trim()];
+      }),
+    ),
+  ),
+);
+
 const environmentSchema = z.object({
   ISSUER: issuerUrl,
   TABLE_NAME: z
@@ -51,11 +85,15 @@ const environmentSchema = z.object({
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: seconds(0, 60, 5),
   SESSION_LIFETIME_SECONDS: seconds(60, 2_592_000, 43_200),
   DYNAMODB_ENDPOINT: z.optional(httpUrl('an http(s) URL such as http://127.0.0.1:4567')),
+  DYNAMODB_REGION_ENDPOINTS: z.optional(regionEndpoints),
+  CONSISTENCY_MODE: z._default(
+    z.enum(['eventual', 'strong'], { error: 'must be eventual or strong' }),
+    'eventual',
+  ),
+  TABLE_REGIONS: z.optional(regionList),
   AWS_REGION: z
     .string({ error: 'must name an AWS region such as eu-west-1' })
-    .check(
-      z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must name an AWS region such as eu-west-1' }),
-    ),
+    .check(z.regex(REGION, { error: 'must name an AWS region such as eu-west-1' })),
 });
 
 export interface ServerConfig {
@@ -75,6 +113,12 @@ export interface ServerConfig {
   /** How long a browser stays signed in. */
   sessionLifetimeSeconds: number;
   dynamodb: { region: string; endpoint?: string };
+  /** The consistency mode of the global table's replicas. */
+  consistencyMode: 'eventual' | 'strong';
+  /** The regions of the table's replicas, this function's region among them. */
+  tableRegions: string[];
+  /** DynamoDB endpoints of other regions' replicas, for local tests of several regions. */
+  regionEndpoints: Record<string, string>;
 }
 
 /** Reads and validates the server configuration, or throws a ConfigurationError. */
@@ -93,7 +137,21 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
     refreshTokenReuseGraceSeconds: values.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
     sessionLifetimeSeconds: values.SESSION_LIFETIME_SECONDS,
     dynamodb: { region: values.AWS_REGION, endpoint: values.DYNAMODB_ENDPOINT },
+    consistencyMode: values.CONSISTENCY_MODE,
+    tableRegions: tableRegions(values.TABLE_REGIONS, values.AWS_REGION),
+    regionEndpoints: values.DYNAMODB_REGION_ENDPOINTS ?? {},
   };
+}
+
+function tableRegions(listed: string[] | undefined, localRegion: string): string[] {
+  if (listed === undefined) return [localRegion];
+  if (!listed.includes(localRegion)) {
+    throw new ConfigurationError(
+      `Invalid configuration:\n  TABLE_REGIONS must include AWS_REGION ${localRegion} ` +
+        `(got "${listed.join(',')}")`,
+    );
+  }
+  return listed;
 }
 
 /**

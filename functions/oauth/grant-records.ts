@@ -140,8 +140,13 @@ export interface RefreshTokenStore {
   findToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
   /**
    * Marks the token rotated unless it already is, at the family's home region while it
-   * answers; returns whether this call did.
+   * answers. Returns `{ rotated: true }` when this call did, else the stored rotation time,
+   * read from the same replica, which may be newer than the local copy.
    */
-  markRotated(tokenHash: string, now: number, homeRegion: string | undefined): Promise<boolean>;
+  markRotated(
+    tokenHash: string,
+    now: number,
+    homeRegion: string | undefined,
+  ): Promise<{ rotated: true } | { rotated: false; rotatedAt: number | undefined }>;
   revokeFamily(familyId: string, now: number): Promise<void>;
 }

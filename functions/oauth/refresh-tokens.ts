@@ -121,10 +121,12 @@ export class RefreshTokens {
     }
     check(family);
 
-    const rotatedNow =
-      token.rotatedAt === undefined &&
-      (await this.#store.markRotated(tokenHash, now, homeRegionOf(family.familyId)));
-    if (!rotatedNow) await this.#checkRetry(token.rotatedAt, family, now);
+    if (token.rotatedAt !== undefined) {
+      await this.#checkRetry(token.rotatedAt, family, now);
+    } else {
+      const marked = await this.#store.markRotated(tokenHash, now, homeRegionOf(family.familyId));
+      if (!marked.rotated) await this.#checkRetry(marked.rotatedAt, family, now);
+    }
 
     const successor = `${family.familyId}.${deriveSuccessor(presented, family.derivationKey)}`;
     await this.#saveToken(successor, family, token.generation + 1, client, now);

@@ -21,8 +21,15 @@ import { LoginAttemptRepository } from '../storage/login-attempt-repository.ts';
 import { RefreshTokenRepository } from '../storage/refresh-token-repository.ts';
 import { SessionRepository } from '../storage/session-repository.ts';
 import { SigningKeyRepository } from '../storage/signing-key-repository.ts';
+import { RegionalTables } from '../storage/regional-tables.ts';
 import { UserRepository } from '../storage/user-repository.ts';
 import { config } from './config.ts';
+
+/**
+ * The region named in new codes and refresh families. A table with one replica needs no home
+ * region, so single-region deployments keep shorter values.
+ */
+const regionLabel = config.tableRegions.length > 1 ? config.dynamodb.region : undefined;
 
 /** How long a user has to sign in and consent before the request must start again. */
 const INTERACTION_LIFETIME_SECONDS = 600;
@@ -30,6 +37,22 @@ const INTERACTION_LIFETIME_SECONDS = 600;
 const documents = createDocumentClient(config.dynamodb);
 const clock = systemClock;
 const table = config.tableName;
+
+const regionalTables = new RegionalTables({
+  localRegion: config.dynamodb.region,
+  mode: config.consistencyMode,
+  local: documents,
+  regions: config.tableRegions,
+  connect: (region) =>
+    createDocumentClient({
+      region,
+      ...(config.regionEndpoints[region] === undefined
+        ? {}
+        : { endpoint: config.regionEndpoints[region] }),
+      remote: true,
+    }),
+  clock,
+});
 
 const clientStore = new CachedClientStore(
   new ClientRepository(documents, table, clock),
@@ -43,7 +66,7 @@ export const signingKeys = new SigningKeys(
   config.memoryCacheSeconds,
 );
 
-const codes = new AuthorizationCodeRepository(documents, table);
+const codes = new AuthorizationCodeRepository(documents, table, regionalTables);
 const users = new UserRepository(documents, table, clock);
 
 export const tokenEndpoint: TokenEndpointContext = {
@@ -56,11 +79,12 @@ export const tokenEndpoint: TokenEndpointContext = {
   signingKeys,
   codes,
   refreshTokens: new RefreshTokens(
-    new RefreshTokenRepository(documents, table, clock),
+    new RefreshTokenRepository(documents, table, clock, regionalTables),
     {
       idleSeconds: config.refreshTokenIdleSeconds,
       absoluteSeconds: config.refreshTokenAbsoluteSeconds,
       reuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+      region: regionLabel,
     },
     clock,
   ),
@@ -71,6 +95,7 @@ export const tokenEndpoint: TokenEndpointContext = {
 export const authorization: AuthorizationContext = {
   settings: {
     issuer: config.issuer,
+    region: regionLabel,
     authorizationCodeLifetimeSeconds: config.authorizationCodeLifetimeSeconds,
     sessionLifetimeSeconds: config.sessionLifetimeSeconds,
     interactionLifetimeSeconds: INTERACTION_LIFETIME_SECONDS,

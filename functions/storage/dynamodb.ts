@@ -8,6 +8,11 @@ export interface DynamoDbSettings {
   endpoint?: string;
   /** Fixed credentials, for a local endpoint; the SDK's default chain when absent. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * Whether this is another region's replica, used only for consuming writes: two attempts
+   * with short timeouts, so that a failed home region costs little before the local fallback.
+   */
+  remote?: boolean;
 }
 
 /**
@@ -22,10 +27,10 @@ export function createDocumentClient(settings: DynamoDbSettings): DynamoDBDocume
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    maxAttempts: 3,
+    maxAttempts: settings.remote ? 2 : 3,
     requestHandler: {
-      connectionTimeout: CONNECTION_TIMEOUT_MILLISECONDS,
-      requestTimeout: REQUEST_TIMEOUT_MILLISECONDS,
+      connectionTimeout: settings.remote ? 500 : CONNECTION_TIMEOUT_MILLISECONDS,
+      requestTimeout: settings.remote ? 1_000 : REQUEST_TIMEOUT_MILLISECONDS,
     },
   });
 

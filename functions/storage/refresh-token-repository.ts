@@ -88,7 +88,11 @@ export class RefreshTokenRepository implements RefreshTokenStore {
     return record as unknown as RefreshTokenRecord;
   }
 
-  markRotated(tokenHash: string, now: number, homeRegion: string | undefined): Promise<boolean> {
+  markRotated(
+    tokenHash: string,
+    now: number,
+    homeRegion: string | undefined,
+  ): Promise<{ rotated: true } | { rotated: false; rotatedAt: number | undefined }> {
     return this.#consuming.consume(homeRegion, (documents) =>
       this.#markRotatedAt(documents, tokenHash, now),
     );
@@ -98,7 +102,7 @@ export class RefreshTokenRepository implements RefreshTokenStore {
     documents: DynamoDBDocumentClient,
     tokenHash: string,
     now: number,
-  ): Promise<boolean> {
+  ): Promise<{ rotated: true } | { rotated: false; rotatedAt: number | undefined }> {
     try {
       await documents.send(
         new UpdateCommand({
@@ -109,11 +113,23 @@ export class RefreshTokenRepository implements RefreshTokenStore {
           ExpressionAttributeValues: { ':now': now },
         }),
       );
-      return true;
+      return { rotated: true };
     } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw new StorageUnavailableError('UpdateItem', error);
+      if (!isConditionalCheckFailure(error)) throw new StorageUnavailableError('UpdateItem', error);
     }
+
+    // The replica that refused the write knows when the token was rotated.
+    const { Item: item } = await storageCall('GetItem', () =>
+      documents.send(
+        new GetCommand({
+          TableName: this.#tableName,
+          Key: refreshTokenKey(tokenHash),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const rotatedAt = item?.rotatedAt;
+    return { rotated: false, rotatedAt: typeof rotatedAt === 'number' ? rotatedAt : undefined };
   }
 
   /**

@@ -13,6 +13,8 @@ export interface TestServer {
   port: number;
   /** Everything the server printed to standard output so far. */
   output(): string;
+  /** Everything the server printed to standard error so far: warnings and errors. */
+  errors(): string;
   /** Sends a signal and resolves with the exit code, or the signal that ended the process. */
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
@@ -58,6 +60,7 @@ export async function startServer(
     url: `http://localhost:${port}`,
     port,
     output: () => stdout,
+    errors: () => stderr,
     stop: (signal = 'SIGINT') => stopProcess(child, signal, viaNpm),
   };
 }

@@ -36,7 +36,37 @@ describe('loadServerConfig', () => {
       refreshTokenReuseGraceSeconds: 5,
       sessionLifetimeSeconds: 43_200,
       dynamodb: { region: 'eu-west-1', endpoint: undefined },
+      consistencyMode: 'eventual',
+      tableRegions: ['eu-west-1'],
+      regionEndpoints: {},
     });
+  });
+
+  it('reads the replica regions', () => {
+    const config = loadServerConfig({
+      ...REQUIRED,
+      CONSISTENCY_MODE: 'strong',
+      TABLE_REGIONS: 'us-east-1, eu-west-1,us-west-2',
+      DYNAMODB_REGION_ENDPOINTS: 'us-east-1=http://127.0.0.1:4001',
+    });
+
+    expect(config.consistencyMode).toBe('strong');
+    expect(config.tableRegions).toEqual(['us-east-1', 'eu-west-1', 'us-west-2']);
+    expect(config.regionEndpoints).toEqual({ 'us-east-1': 'http://127.0.0.1:4001' });
+  });
+
+  it('rejects replica regions without its own', () => {
+    expect(() => loadServerConfig({ ...REQUIRED, TABLE_REGIONS: 'us-east-1' })).toThrow(
+      'TABLE_REGIONS must include AWS_REGION eu-west-1',
+    );
+  });
+
+  it.each([
+    ['CONSISTENCY_MODE', 'fast', 'CONSISTENCY_MODE must be eventual or strong'],
+    ['TABLE_REGIONS', 'us-east-1;eu-west-1', 'TABLE_REGIONS must be AWS regions separated'],
+    ['DYNAMODB_REGION_ENDPOINTS', 'us-east-1', 'DYNAMODB_REGION_ENDPOINTS must be region=URL'],
+  ])('rejects %s=%s', (variable, value, message) => {
+    expect(() => loadServerConfig({ ...REQUIRED, [variable]: value })).toThrow(message);
   });
 
   it('reads every variable', () => {

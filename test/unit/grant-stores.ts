@@ -65,11 +65,16 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     return { ...token };
   }
 
-  async markRotated(tokenHash: string, now: number): Promise<boolean> {
+  async markRotated(
+    tokenHash: string,
+    now: number,
+  ): Promise<{ rotated: true } | { rotated: false; rotatedAt: number | undefined }> {
     const token = this.tokens.get(tokenHash);
-    if (token === undefined || token.rotatedAt !== undefined) return false;
+    if (token === undefined || token.rotatedAt !== undefined) {
+      return { rotated: false, rotatedAt: token?.rotatedAt };
+    }
     token.rotatedAt = now;
-    return true;
+    return { rotated: true };
   }
 
   async revokeFamily(familyId: string, now: number): Promise<void> {
