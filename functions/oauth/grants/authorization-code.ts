@@ -63,7 +63,16 @@ export const authorizationCodeGrant: Grant = {
           });
 
     return userTokenResponse(
-      { client, userId: record.userId, scopes: record.scopes, ...optionalRefresh(refreshToken) },
+      {
+        client,
+        userId: record.userId,
+        scopes: record.scopes,
+        ...optionalRefresh(refreshToken),
+        ...(familyId === undefined ? {} : { familyId }),
+        authTime: record.authTime,
+        amr: record.amr,
+        ...(record.nonce === undefined ? {} : { nonce: record.nonce }),
+      },
       context,
     );
   },

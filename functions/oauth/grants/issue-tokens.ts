@@ -9,6 +9,14 @@ export interface UserGrant {
   userId: string;
   scopes: string[];
   refreshToken?: string;
+  /** The refresh token family that the tokens belong to, when the client may refresh. */
+  familyId?: string;
+  /** Seconds since the Unix epoch when the user last entered a password. */
+  authTime?: number;
+  /** Authentication methods references (RFC 8176) of that sign-in. */
+  amr?: string[];
+  /** The `nonce` of the authorization request, for the ID token. */
+  nonce?: string;
 }
 
 export async function userTokenResponse(

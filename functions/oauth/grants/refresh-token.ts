@@ -22,8 +22,16 @@ export const refreshTokenGrant: Grant = {
     });
     await checkUserActive(rotation.family.userId, context);
 
+    const { family } = rotation;
     return userTokenResponse(
-      { client, userId: rotation.family.userId, scopes, refreshToken: rotation.refreshToken },
+      {
+        client,
+        userId: family.userId,
+        scopes,
+        refreshToken: rotation.refreshToken,
+        familyId: family.familyId,
+        authTime: family.authTime,
+      },
       context,
     );
   },
