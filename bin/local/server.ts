@@ -86,6 +86,8 @@ function prepareHandlerEnvironment(options: LocalServerOptions, endpoint: string
     TABLE_NAME: options.tableName,
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: options.environment.AWS_REGION || 'us-east-1',
+    // Metrics are CloudWatch log lines, which would only clutter the local server's output.
+    POWERTOOLS_METRICS_DISABLED: options.environment.POWERTOOLS_METRICS_DISABLED ?? 'true',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });

@@ -13,6 +13,7 @@ import {
 } from '../http/cookies.ts';
 import { httpHandler } from '../http/handler.ts';
 import { logger } from '../http/logger.ts';
+import { countEvent } from '../http/metrics.ts';
 import { readFormBody } from '../http/parameters.ts';
 import { htmlResponse, redirectResponse, type HttpResponse } from '../http/responses.ts';
 import { decideNextStep, type SignedInUser } from '../oauth/authorization.ts';
@@ -59,6 +60,7 @@ export const handler = httpHandler(
     const user = await checkPassword(username, password);
     if (user === undefined) {
       await loginRateLimiter.recordFailure(username, ip);
+      countEvent('LoginFailures');
       logger.info('login failed', { clientId: client.clientId });
       return rejectWith(400, WRONG_CREDENTIALS);
     }

@@ -19,6 +19,7 @@ import { renderErrorPage } from '../pages/error-page.ts';
 import { pageHeaders } from '../pages/html.ts';
 import { StorageUnavailableError } from '../storage/errors.ts';
 import { logger } from './logger.ts';
+import { countEvent, metrics } from './metrics.ts';
 import {
   errorResponse,
   htmlResponse,
@@ -50,9 +51,21 @@ export function httpHandler(handle: HttpHandler, options: HttpHandlerOptions = {
       // carries client secrets, passwords and codes.
       injectLambdaContext(logger, { resetKeys: true, logEvent: false }),
     )
+    .use(publishMetrics())
     .use(requestKeys());
   for (const middleware of options.middlewares ?? []) pipeline.use(middleware);
   return pipeline.use(errorResponses(options)).handler(handle);
+}
+
+/**
+ * Publishes the invocation's metrics, if it counted any. Powertools' own middleware would
+ * log a warning after every request that counts nothing, such as a metadata request.
+ */
+function publishMetrics(): Middleware {
+  const publish = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: publish, onError: publish };
 }
 
 function requestKeys(): Middleware {
@@ -109,6 +122,9 @@ export function toOAuthError(error: unknown): OAuthError {
 
 function logError(error: OAuthError, original: unknown): void {
   const details = { error: error.error, status: error.status, description: error.description };
+  if (error.status === 503) countEvent('StorageFaults');
+  else if (error.status >= 500) countEvent('ServerErrors');
+
   if (error.status >= 500) {
     logger.error('request failed', { ...details, cause: original });
   } else {

@@ -9,6 +9,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../oauth/clock.ts';
 import { logger } from '../http/logger.ts';
+import { countEvent } from '../http/metrics.ts';
 import { StorageUnavailableError } from './errors.ts';
 
 export type ConsistencyMode = 'eventual' | 'strong';
@@ -78,11 +79,11 @@ export class RegionalTables implements ConsumingWrites {
       if (!(error instanceof StorageUnavailableError)) throw error;
       this.#unavailableUntil.set(homeRegion, this.#settings.clock.now() + HOME_REGION_BACKOFF_MILLISECONDS);
       this.fallbacks++;
+      countEvent('HomeRegionFallbacks');
       logger.warn('home region unavailable, consuming on the local replica', {
         homeRegion,
         localRegion: this.localRegion,
         operation: error.operation,
-        metric: 'HomeRegionFallback',
         cause: error.cause instanceof Error ? error.cause.message : undefined,
       });
       return write(this.local);
