@@ -10,6 +10,10 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import {
+  EXPIRY_BUCKET_ATTRIBUTE,
+  EXPIRY_INDEX_NAME,
+} from '../../functions/storage/expiry-index.ts';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -100,8 +104,15 @@ function describeFsError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Creates the table with the key schema of the CDK stack unless it exists. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+/**
+ * Creates the table with the key schema of the CDK stack unless it exists. With
+ * `expiryIndex`, it also gets the index that the strong consistency mode's sweeper reads.
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  { expiryIndex = false } = {},
+): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return false;
@@ -116,15 +127,33 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        ...(expiryIndex
+          ? [
+              { AttributeName: EXPIRY_BUCKET_ATTRIBUTE, AttributeType: 'S' as const },
+              { AttributeName: 'expiresAt', AttributeType: 'N' as const },
+            ]
+          : []),
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      ...(expiryIndex ? { GlobalSecondaryIndexes: [expiryIndexDefinition()] } : {}),
     }),
   );
   await waitUntilActive(client, tableName);
   return true;
+}
+
+function expiryIndexDefinition() {
+  return {
+    IndexName: EXPIRY_INDEX_NAME,
+    KeySchema: [
+      { AttributeName: EXPIRY_BUCKET_ATTRIBUTE, KeyType: 'HASH' as const },
+      { AttributeName: 'expiresAt', KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' as const },
+  };
 }
 
 async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {

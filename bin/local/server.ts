@@ -58,7 +58,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     region: process.env.AWS_REGION,
     endpoint: table.endpoint,
   });
-  await ensureTable(tableClient, options.tableName);
+  await ensureTable(tableClient, options.tableName, {
+    expiryIndex: process.env.CONSISTENCY_MODE === 'strong',
+  });
   tableClient.destroy();
 
   const handlers = await importHandlers();

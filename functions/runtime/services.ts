@@ -34,7 +34,10 @@ const regionLabel = config.tableRegions.length > 1 ? config.dynamodb.region : un
 /** How long a user has to sign in and consent before the request must start again. */
 const INTERACTION_LIFETIME_SECONDS = 600;
 
-const documents = createDocumentClient(config.dynamodb);
+const documents = createDocumentClient({
+  ...config.dynamodb,
+  expiryIndex: config.consistencyMode === 'strong',
+});
 const clock = systemClock;
 const table = config.tableName;
 

@@ -1,6 +1,7 @@
 /** The DynamoDB document client, configured for short Lambda invocations. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { useExpiryIndex } from './expiry-index.ts';
 
 export interface DynamoDbSettings {
   region: string;
@@ -13,6 +14,8 @@ export interface DynamoDbSettings {
    * with short timeouts, so that a failed home region costs little before the local fallback.
    */
   remote?: boolean;
+  /** Whether writes maintain the expiry index of the strong consistency mode. */
+  expiryIndex?: boolean;
 }
 
 /**
@@ -33,6 +36,8 @@ export function createDocumentClient(settings: DynamoDbSettings): DynamoDBDocume
       requestTimeout: settings.remote ? 1_000 : REQUEST_TIMEOUT_MILLISECONDS,
     },
   });
+
+  if (settings.expiryIndex) useExpiryIndex(client);
 
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
