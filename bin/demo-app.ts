@@ -3,7 +3,8 @@
  * with the authorization code flow and PKCE, using oauth4webapi. It listens for the redirect
  * on a free port of 127.0.0.1, which the demo client's registered http://127.0.0.1/callback
  * matches by the loopback rule of RFC 8252. It prints the authorization URL. Once the browser
- * comes back, it redeems the code, refreshes once, and shows the tokens.
+ * comes back, it redeems the code and validates the ID token, reads the UserInfo endpoint,
+ * refreshes once, shows the tokens, and prints a logout URL.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,10 +14,12 @@ const issuer = new URL(process.env.ISSUER ?? `http://localhost:${process.env.POR
 const client: oauth.Client = { client_id: process.env.DEMO_PUBLIC_CLIENT_ID ?? 'demo-spa' };
 const scope = process.env.DEMO_SCOPE ?? 'openid profile email api:read';
 const insecure = { [oauth.allowInsecureRequests]: issuer.protocol === 'http:' };
+const openid = scope.split(' ').includes('openid');
 
 const server = await discover();
 const codeVerifier = oauth.generateRandomCodeVerifier();
 const state = oauth.generateRandomState();
+const nonce = openid ? oauth.generateRandomNonce() : undefined;
 const listener = createServer((request, response) => {
   handleCallback(request, response).catch((error: unknown) => fail(response, error));
 });
@@ -27,7 +30,7 @@ const authorizationUrl = await buildAuthorizationUrl();
 process.stdout.write(`Open this URL in a browser and sign in:\n\n  ${authorizationUrl}\n\n`);
 
 async function discover(): Promise<oauth.AuthorizationServer> {
-  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure });
+  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure });
   return oauth.processDiscoveryResponse(issuer, response);
 }
 
@@ -40,6 +43,7 @@ async function buildAuthorizationUrl(): Promise<string> {
   url.searchParams.set('state', state);
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set('code_challenge_method', 'S256');
+  if (nonce !== undefined) url.searchParams.set('nonce', nonce);
   return url.href;
 }
 
@@ -55,13 +59,21 @@ async function handleCallback(request: IncomingMessage, response: ServerResponse
   const tokenResponse = await oauth.authorizationCodeGrantRequest(
     server, client, oauth.None(), parameters, redirectUri, codeVerifier, insecure,
   );
-  const tokens = await oauth.processAuthorizationCodeResponse(server, client, tokenResponse);
+  // With a nonce, oauth4webapi requires an ID token and checks its claims, nonce included.
+  const tokens = await oauth.processAuthorizationCodeResponse(server, client, tokenResponse, {
+    ...(nonce === undefined ? {} : { expectedNonce: nonce }),
+  });
+  const idTokenClaims = oauth.getValidatedIdTokenClaims(tokens);
+  const userinfo =
+    idTokenClaims === undefined ? undefined : await readUserinfo(tokens, idTokenClaims.sub);
 
   const refreshed = tokens.refresh_token === undefined ? undefined : await refresh(tokens.refresh_token);
   const summary = {
     access_token: tokens.access_token,
     scope: tokens.scope,
     expires_in: tokens.expires_in,
+    id_token_claims: idTokenClaims,
+    userinfo,
     refresh_token_received: tokens.refresh_token !== undefined,
     refreshed_access_token: refreshed?.access_token,
   };
@@ -69,7 +81,23 @@ async function handleCallback(request: IncomingMessage, response: ServerResponse
   response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
   response.end(`The app received tokens. You can close this tab.\n\n${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`The app received tokens:\n${JSON.stringify(summary, null, 2)}\n`);
+  if (tokens.id_token !== undefined) {
+    process.stdout.write(`\nTo sign out, open:\n\n  ${logoutUrl(tokens.id_token)}\n\n`);
+  }
   listener.close();
+}
+
+async function readUserinfo(tokens: oauth.TokenEndpointResponse, subject: string) {
+  const response = await oauth.userInfoRequest(server, client, tokens.access_token, insecure);
+  return oauth.processUserInfoResponse(server, client, subject, response);
+}
+
+/** Builds the end session URL (OpenID Connect RP-Initiated Logout 1.0) of this sign-in. */
+function logoutUrl(idToken: string): string {
+  const url = new URL(String(server.end_session_endpoint));
+  url.searchParams.set('id_token_hint', idToken);
+  url.searchParams.set('client_id', client.client_id);
+  return url.href;
 }
 
 async function refresh(refreshToken: string): Promise<oauth.TokenEndpointResponse> {

@@ -77,6 +77,7 @@ const environmentSchema = z.object({
     .string({ error: 'must name the DynamoDB table' })
     .check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name' })),
   ACCESS_TOKEN_LIFETIME_SECONDS: seconds(60, 86_400, 3_600),
+  ID_TOKEN_LIFETIME_SECONDS: seconds(60, 86_400, 300),
   ACCESS_TOKEN_AUDIENCE: z.optional(z.string().check(z.minLength(1))),
   MEMORY_CACHE_SECONDS: seconds(0, 3_600, 60),
   AUTHORIZATION_CODE_LIFETIME_SECONDS: seconds(10, 600, 60),
@@ -101,6 +102,11 @@ export interface ServerConfig {
   issuer: string;
   tableName: string;
   accessTokenLifetimeSeconds: number;
+  /**
+   * ID token lifetime. A relying party checks an ID token once, when it arrives, so the
+   * default is short: 300 seconds limit the replay of a leaked one.
+   */
+  idTokenLifetimeSeconds: number;
   /** The default `aud` of access tokens when the client registers none. */
   accessTokenAudience: string;
   /** How long a warm function keeps client metadata and signing keys in memory. */
@@ -129,6 +135,7 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
     issuer: values.ISSUER,
     tableName: values.TABLE_NAME,
     accessTokenLifetimeSeconds: values.ACCESS_TOKEN_LIFETIME_SECONDS,
+    idTokenLifetimeSeconds: values.ID_TOKEN_LIFETIME_SECONDS,
     accessTokenAudience: values.ACCESS_TOKEN_AUDIENCE ?? values.ISSUER,
     memoryCacheSeconds: values.MEMORY_CACHE_SECONDS,
     authorizationCodeLifetimeSeconds: values.AUTHORIZATION_CODE_LIFETIME_SECONDS,

@@ -27,14 +27,32 @@ export interface Route {
 
 const signingKeyActions: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:PutItem'];
 
-/** Reads sessions, users, clients and consents; stores interactions and codes. */
-const authorizeActions: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+/**
+ * Reads sessions, users, clients and consents; stores interactions and codes. The implicit
+ * flow loads the signing keys (Query) and may create the first one (PutItem).
+ */
+const authorizeActions: readonly TableAction[] = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+];
 
 /** Also consumes interactions (DeleteItem) and updates counters and consents (UpdateItem). */
 const interactionActions: readonly TableAction[] = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+];
+
+/** Reads users, revoked access tokens and refresh token families, and the signing keys. */
+const userinfoActions: readonly TableAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
+
+/** Reads clients, sessions and users, loads the signing keys, and deletes the session. */
+const logoutActions: readonly TableAction[] = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
   'dynamodb:DeleteItem',
 ];
 
@@ -72,7 +90,12 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/consent',
     entry: 'functions/handlers/consent-page.ts',
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    tableActions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ],
   },
   {
     name: 'Consent',
@@ -87,6 +110,58 @@ export const routes: readonly Route[] = [
     path: '/token',
     entry: 'functions/handlers/token.ts',
     tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', ...signingKeyActions],
+  },
+  {
+    // Reads clients, refresh tokens and families, and loads the signing keys to verify access
+    // tokens. Records revoked access tokens and the ids of private_key_jwt assertions
+    // (PutItem), and revokes families (UpdateItem).
+    name: 'Revoke',
+    method: 'POST',
+    path: '/revoke',
+    entry: 'functions/handlers/revoke.ts',
+    tableActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ],
+  },
+  {
+    // Reads clients, revoked access tokens, refresh tokens, families and signing keys. Its one
+    // write (PutItem) records the id of a private_key_jwt assertion, so each is used once.
+    name: 'Introspect',
+    method: 'POST',
+    path: '/introspect',
+    entry: 'functions/handlers/introspect.ts',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  },
+  {
+    name: 'Userinfo',
+    method: 'GET',
+    path: '/userinfo',
+    entry: 'functions/handlers/userinfo.ts',
+    tableActions: userinfoActions,
+  },
+  {
+    name: 'UserinfoPost',
+    method: 'POST',
+    path: '/userinfo',
+    entry: 'functions/handlers/userinfo.ts',
+    tableActions: userinfoActions,
+  },
+  {
+    name: 'Logout',
+    method: 'GET',
+    path: '/logout',
+    entry: 'functions/handlers/logout.ts',
+    tableActions: logoutActions,
+  },
+  {
+    name: 'LogoutPost',
+    method: 'POST',
+    path: '/logout',
+    entry: 'functions/handlers/logout.ts',
+    tableActions: logoutActions,
   },
   {
     name: 'AuthorizationServerMetadata',
@@ -107,6 +182,13 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/jwks.json',
     entry: 'functions/handlers/jwks.ts',
+    tableActions: signingKeyActions,
+  },
+  {
+    name: 'Health',
+    method: 'GET',
+    path: '/health',
+    entry: 'functions/handlers/health.ts',
     tableActions: signingKeyActions,
   },
 ];

@@ -12,6 +12,9 @@ import type { UserRepository } from '../../functions/storage/user-repository.ts'
 /** The loopback redirect URI of the demo public client; any port matches (RFC 8252). */
 export const DEMO_REDIRECT_URI = 'http://127.0.0.1/callback';
 
+/** The post-logout redirect URI of the demo public client; any port matches. */
+export const DEMO_POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1/logged-out';
+
 export type DemoUserOutcome =
   | { status: 'created'; username: string; generatedPassword?: string }
   | { status: 'updated' | 'unchanged'; username: string };
@@ -60,6 +63,7 @@ export async function seedDemoPublicClient(
     grantTypes: ['authorization_code', 'refresh_token'],
     responseTypes: ['code'],
     redirectUris: [DEMO_REDIRECT_URI],
+    postLogoutRedirectUris: [DEMO_POST_LOGOUT_REDIRECT_URI],
     scopes: ['openid', 'profile', 'email', 'offline_access', 'api:read'],
   };
   await clients.saveClient(client);

@@ -13,7 +13,7 @@ import {
   type ParametersWithRepeats,
 } from '../http/parameters.ts';
 import { redirectResponse } from '../http/responses.ts';
-import { validateAuthorizationRequest } from '../oauth/authorization-request.ts';
+import { responseModeOf, validateAuthorizationRequest } from '../oauth/authorization-request.ts';
 import {
   completeAuthorization,
   decideNextStep,
@@ -39,7 +39,8 @@ export const handler = httpHandler(
       (error: unknown) => {
         // The redirect URI is verified by now, so prompt=none errors go back to the client.
         if (!(error instanceof OAuthError)) throw error;
-        throw new RedirectableError(error, request.redirectUri, request.state);
+        const responseMode = responseModeOf(request);
+        throw new RedirectableError(error, request.redirectUri, request.state, responseMode);
       },
     );
 

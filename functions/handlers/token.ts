@@ -15,6 +15,7 @@ export const handler = httpHandler(async (event) => {
     parameters,
     event.headers.authorization,
     tokenEndpoint,
+    event.requestContext.http.sourceIp,
   );
 
   logger.appendKeys({ clientId: client.clientId });

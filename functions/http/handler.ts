@@ -87,9 +87,9 @@ export function errorResponses(options: HttpHandlerOptions = {}): Middleware {
       const thrown = request.error;
       if (thrown instanceof RedirectableError && options.issuer !== undefined) {
         logError(thrown.oauthError, thrown);
-        const { oauthError, redirectUri, state } = thrown;
+        const { oauthError, redirectUri, state, responseMode } = thrown;
         request.response = redirectResponse(
-          errorRedirect(redirectUri, options.issuer, oauthError, state),
+          errorRedirect(redirectUri, options.issuer, oauthError, state, responseMode),
         );
         return;
       }

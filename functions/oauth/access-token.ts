@@ -13,7 +13,16 @@ export interface AccessTokenClaims {
   /** Seconds since the Unix epoch. */
   issuedAt: number;
   lifetimeSeconds: number;
+  /** Private claims to add. They cannot replace the claims above. */
+  extraClaims?: Readonly<Record<string, string>>;
 }
+
+/**
+ * Private claim with the refresh token family of an access token issued in a user grant. The
+ * introspection endpoint reads it to report the token inactive once the family is revoked.
+ * It is not `sid`, which OpenID Connect defines as the session id.
+ */
+export const REFRESH_FAMILY_CLAIM = 'refresh_family';
 
 export interface IssuedAccessToken {
   token: string;
@@ -27,7 +36,8 @@ export async function signAccessToken(
   key: ActiveSigningKey,
 ): Promise<IssuedAccessToken> {
   const jti = randomBytes(16).toString('base64url');
-  const payload: Record<string, unknown> = { client_id: claims.clientId };
+  const payload: Record<string, unknown> = { ...claims.extraClaims, client_id: claims.clientId };
+  delete payload.scope;
   if (claims.scopes.length > 0) payload.scope = claims.scopes.join(' ');
 
   const token = await new SignJWT(payload)

@@ -1,12 +1,13 @@
 /**
- * Validation of authorization requests (RFC 6749 section 4.1.1, RFC 7636, OpenID Connect
- * Core section 3.1.2.1). The client and its redirect URI are checked first: errors up to that
- * point are shown to the user and never redirected, because the redirect URI is not trusted
- * yet. Every later error is a RedirectableError, sent back to the client.
+ * Validation of authorization requests (RFC 6749 sections 4.1.1 and 4.2.1, RFC 7636, OpenID
+ * Connect Core sections 3.1.2.1 and 3.2.2.1). The client and its redirect URI are checked
+ * first: errors up to that point are shown to the user and never redirected, because the
+ * redirect URI is not trusted yet. Every later error is a RedirectableError, sent back to the
+ * client in the query, or in the fragment when the client may use the requested implicit flow.
  */
 import type { Parameters } from '../http/parameters.ts';
 import { printable } from '../http/parameters.ts';
-import type { ClientStore, RegisteredClient } from './client.ts';
+import type { ClientStore, RegisteredClient, ResponseType } from './client.ts';
 import { isPublicClient } from './client.ts';
 import {
   InvalidRequestError,
@@ -14,14 +15,16 @@ import {
   RedirectableError,
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
+  type ResponseMode,
 } from './errors.ts';
+import { OPENID_SCOPE } from './id-token.ts';
 import { isValidS256Challenge } from './pkce.ts';
 import { matchRedirectUri } from './redirect-uri.ts';
 import { grantScopes } from './scope.ts';
 
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 
-const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
+export const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
 
 /** The longest `state`, `nonce` or `login_hint` that the server stores. */
 const MAX_OPAQUE_LENGTH = 2048;
@@ -31,7 +34,7 @@ export interface AuthorizationRequest {
   clientId: string;
   /** The redirect URI as requested: the response goes there and the code is bound to it. */
   redirectUri: string;
-  responseType: 'code';
+  responseType: ResponseType;
   scopes: string[];
   state?: string;
   codeChallenge?: string;
@@ -64,18 +67,45 @@ export async function validateAuthorizationRequest(
   const client = await findClient(parameters.get('client_id'), clients);
   const redirectUri = verifyRedirectUri(parameters.get('redirect_uri'), client);
   const state = parameters.get('state');
+  const implicitType = implicitTypeOf(parameters.get('response_type'), client);
+  const responseMode: ResponseMode = implicitType === undefined ? 'query' : 'fragment';
 
   try {
     const [firstRepeat] = repeated;
     if (firstRepeat !== undefined) {
       throw new InvalidRequestError(`The parameter '${printable(firstRepeat)}' is repeated.`);
     }
-    const request = validateAfterRedirectUri(parameters, client, redirectUri, state);
+    const request = validateAfterRedirectUri(parameters, client, redirectUri, state, responseMode);
     return { request, client };
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
-    throw new RedirectableError(error, redirectUri, cap(state));
+    throw new RedirectableError(error, redirectUri, cap(state), responseMode);
   }
+}
+
+/** Returns where the request's response goes: the fragment for the implicit flow. */
+export function responseModeOf(request: AuthorizationRequest): ResponseMode {
+  return request.responseType === 'code' ? 'query' : 'fragment';
+}
+
+const IMPLICIT_RESPONSE_TYPES: readonly ResponseType[] = ['token', 'id_token token'];
+
+/**
+ * Returns the implicit response type that `response_type` names, when the client registered
+ * it and the `implicit` grant type. Otherwise it returns undefined, and the request is treated
+ * as before the implicit option existed. The values of `response_type` may come in any order
+ * (OAuth 2.0 Multiple Response Type Encoding Practices, section 5).
+ */
+function implicitTypeOf(
+  responseType: string | undefined,
+  client: RegisteredClient,
+): ResponseType | undefined {
+  if (responseType === undefined) return undefined;
+
+  const normalized = responseType.split(' ').filter((value) => value !== '').sort().join(' ');
+  const type = IMPLICIT_RESPONSE_TYPES.find((implicit) => implicit === normalized);
+  if (type === undefined || !client.grantTypes.includes('implicit')) return undefined;
+  return client.responseTypes?.includes(type) ? type : undefined;
 }
 
 async function findClient(
@@ -108,11 +138,15 @@ function validateAfterRedirectUri(
   client: RegisteredClient,
   redirectUri: string,
   state: string | undefined,
+  responseMode: ResponseMode,
 ): AuthorizationRequest {
-  rejectUnsupportedParameters(parameters);
+  rejectUnsupportedParameters(parameters, responseMode);
   const responseType = checkResponseType(parameters.get('response_type'), client);
   const scopes = grantScopes(parameters.get('scope'), client.scopes);
-  const pkce = checkPkce(parameters, client);
+  const nonce = checkLength('nonce', parameters.get('nonce'));
+  if (responseType === 'id_token token') checkIdTokenRequest(scopes, nonce);
+  // PKCE protects the code, so the implicit flow, which issues none, ignores it.
+  const pkce = responseType === 'code' ? checkPkce(parameters, client) : {};
 
   return {
     clientId: client.clientId,
@@ -121,18 +155,19 @@ function validateAfterRedirectUri(
     scopes,
     ...optional('state', checkLength('state', state)),
     ...pkce,
-    ...optional('nonce', checkLength('nonce', parameters.get('nonce'))),
+    ...optional('nonce', nonce),
     prompt: parsePrompt(parameters.get('prompt')),
     ...optional('maxAge', parseMaxAge(parameters.get('max_age'))),
     ...optional('loginHint', checkLength('login_hint', parameters.get('login_hint'))),
   };
 }
 
-function rejectUnsupportedParameters(parameters: Parameters): void {
+/** Rejects `request`, `request_uri`, and a response mode other than the flow's own. */
+function rejectUnsupportedParameters(parameters: Parameters, supported: ResponseMode): void {
   const responseMode = parameters.get('response_mode');
-  if (responseMode !== undefined && responseMode !== 'query') {
+  if (responseMode !== undefined && responseMode !== supported) {
     throw new InvalidRequestError(
-      `The response_mode '${printable(responseMode)}' is not supported: use query.`,
+      `The response_mode '${printable(responseMode)}' is not supported: use ${supported}.`,
     );
   }
   for (const name of ['request', 'request_uri']) {
@@ -142,10 +177,15 @@ function rejectUnsupportedParameters(parameters: Parameters): void {
   }
 }
 
-function checkResponseType(responseType: string | undefined, client: RegisteredClient): 'code' {
+function checkResponseType(
+  responseType: string | undefined,
+  client: RegisteredClient,
+): ResponseType {
   if (responseType === undefined) {
     throw new InvalidRequestError('The response_type parameter is missing.');
   }
+  const implicitType = implicitTypeOf(responseType, client);
+  if (implicitType !== undefined) return implicitType;
   if (responseType !== 'code') {
     throw new UnsupportedResponseTypeError(
       `The response_type '${printable(responseType)}' is not supported: use code.`,
@@ -156,6 +196,18 @@ function checkResponseType(responseType: string | undefined, client: RegisteredC
     throw new UnauthorizedClientError('The client may not use the authorization code flow.');
   }
   return responseType;
+}
+
+/** OpenID Connect Core section 3.2.2.1 requires `openid` and a `nonce` for an ID token here. */
+function checkIdTokenRequest(scopes: string[], nonce: string | undefined): void {
+  if (!scopes.includes(OPENID_SCOPE)) {
+    throw new InvalidRequestError('The response_type id_token token requires the openid scope.');
+  }
+  if (nonce === undefined) {
+    throw new InvalidRequestError(
+      'The nonce parameter is required with response_type id_token token.',
+    );
+  }
 }
 
 function checkPkce(parameters: Parameters, client: RegisteredClient) {

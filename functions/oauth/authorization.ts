@@ -1,12 +1,18 @@
 /**
  * The authorization endpoint's decisions after a request is validated: whether the user must
  * sign in or consent, and, once neither is needed, the authorization code and the redirect
- * that carries it (RFC 6749 section 4.1.2, with `iss` from RFC 9207).
+ * that carries it (RFC 6749 section 4.1.2, with `iss` from RFC 9207). For the implicit flow,
+ * the redirect carries the tokens in its fragment instead (section 4.2.2).
  */
 import type { AuthorizationRequest } from './authorization-request.ts';
 import type { ClientStore, RegisteredClient } from './client.ts';
 import { epochSeconds, type Clock } from './clock.ts';
-import { ConsentRequiredError, LoginRequiredError, type OAuthError } from './errors.ts';
+import {
+  ConsentRequiredError,
+  LoginRequiredError,
+  type OAuthError,
+  type ResponseMode,
+} from './errors.ts';
 import {
   hashSecretValue,
   newSingleUseValue,
@@ -15,6 +21,8 @@ import {
   type Interaction,
   type InteractionStore,
 } from './grant-records.ts';
+import { implicitResponseParameters } from './implicit.ts';
+import type { SigningKeys } from './signing-keys.ts';
 import type { ConsentStore, Session, SessionStore, User, UserStore } from './users.ts';
 
 export interface AuthorizationSettings {
@@ -27,6 +35,10 @@ export interface AuthorizationSettings {
   interactionLifetimeSeconds: number;
   /** Whether cookies carry the Secure attribute: false only for a plain-http loopback issuer. */
   secureCookies: boolean;
+  /** Lifetimes and audience of the tokens that the implicit flow issues. */
+  accessTokenLifetimeSeconds: number;
+  accessTokenAudience: string;
+  idTokenLifetimeSeconds: number;
 }
 
 export interface AuthorizationContext {
@@ -37,6 +49,8 @@ export interface AuthorizationContext {
   consents: ConsentStore;
   interactions: InteractionStore;
   codes: AuthorizationCodeStore;
+  /** Signs the tokens of the implicit flow. */
+  signingKeys: SigningKeys;
   clock: Clock;
 }
 
@@ -132,12 +146,21 @@ export async function startInteraction(
   return { interaction, bindingCookie };
 }
 
-/** Issues a code for the request and returns the redirect URI that carries it to the client. */
+/**
+ * Issues a code for the request, or the tokens of an implicit request, and returns the
+ * redirect URI that carries them to the client.
+ */
 export async function completeAuthorization(
   request: AuthorizationRequest,
   signedIn: SignedInUser,
   context: AuthorizationContext,
 ): Promise<string> {
+  if (request.responseType !== 'code') {
+    const { user, session } = signedIn;
+    const parameters = await implicitResponseParameters(request, user.userId, session, context);
+    return responseRedirect(request.redirectUri, context.settings.issuer, parameters, 'fragment');
+  }
+
   const code = newSingleUseValue(context.settings.region);
   const now = epochSeconds(context.clock);
   await context.codes.saveCode({
@@ -159,34 +182,38 @@ export async function completeAuthorization(
   });
 }
 
-/** Builds the redirect URI that carries an error to the client (RFC 6749 section 4.1.2.1). */
+/**
+ * Builds the redirect URI that carries an error to the client (RFC 6749 sections 4.1.2.1
+ * and 4.2.2.1).
+ */
 export function errorRedirect(
   redirectUri: string,
   issuer: string,
   error: OAuthError,
   state: string | undefined,
+  responseMode: ResponseMode = 'query',
 ): string {
-  return responseRedirect(redirectUri, issuer, {
-    error: error.error,
-    error_description: error.description,
-    state,
-  });
+  const parameters = { error: error.error, error_description: error.description, state };
+  return responseRedirect(redirectUri, issuer, parameters, responseMode);
 }
 
 /**
  * Adds response parameters to the redirect URI's query, keeping the query it already has
- * (RFC 6749 section 3.1.2), and `iss` as RFC 9207 requires.
+ * (RFC 6749 section 3.1.2), or puts them in its fragment, with `iss` as RFC 9207 requires.
  */
 function responseRedirect(
   redirectUri: string,
   issuer: string,
   parameters: Record<string, string | undefined>,
+  responseMode: ResponseMode = 'query',
 ): string {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(parameters)) {
     if (value !== undefined) query.append(name, value);
   }
   query.append('iss', issuer);
+  // RFC 6749 section 3.1.2 forbids a fragment in a redirect URI, so the response adds the only one.
+  if (responseMode === 'fragment') return `${redirectUri}#${query.toString()}`;
 
   // Appending to the string, rather than through URL.searchParams, keeps the registered query
   // byte for byte, as RFC 6749 section 3.1.2 requires.

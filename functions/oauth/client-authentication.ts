@@ -1,21 +1,30 @@
 /**
  * Client authentication at the token endpoint: `client_secret_basic` (RFC 6749 section 2.3.1,
  * where id and secret are form-urlencoded before the Basic encoding), `client_secret_post`,
- * and `none` for public clients, which send only `client_id`.
+ * and `none` for public clients, which send only `client_id`. A `private_key_jwt` client sends
+ * a signed JWT in `client_assertion` instead (RFC 7523 section 2.2).
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import type { ClientAuthenticationMethod, ClientStore, RegisteredClient } from './client.ts';
+import {
+  hasClientAssertion,
+  readClientAssertion,
+  type AssertionCredentials,
+} from './client-assertion.ts';
+import type { ClientAssertionVerifier } from './client-assertion-verifier.ts';
 import { verifyClientSecret } from './client-secret.ts';
 import { InvalidClientError, InvalidRequestError } from './errors.ts';
 import type { Parameters } from '../http/parameters.ts';
 
-export interface PresentedCredentials {
-  method: ClientAuthenticationMethod;
+export interface SecretCredentials {
+  method: Exclude<ClientAuthenticationMethod, 'private_key_jwt'>;
   clientId: string;
   /** Empty for the `none` method. */
   clientSecret: string;
 }
+
+export type PresentedCredentials = SecretCredentials | AssertionCredentials;
 
 const MAX_CLIENT_ID_LENGTH = 255;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -29,6 +38,10 @@ export function readClientCredentials(
   authorization: string | undefined,
   parameters: Parameters,
 ): PresentedCredentials {
+  if (hasClientAssertion(parameters)) {
+    return checkLengths(readClientAssertion(authorization, parameters));
+  }
+
   const bodyId = parameters.get('client_id');
   const bodySecret = parameters.get('client_secret');
 
@@ -60,7 +73,7 @@ export function readClientCredentials(
   );
 }
 
-function decodeBasicAuthorization(authorization: string): PresentedCredentials {
+function decodeBasicAuthorization(authorization: string): SecretCredentials {
   const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(authorization);
   if (!match?.[1]) {
     throw new InvalidClientError('The Authorization header is not valid HTTP Basic credentials.');
@@ -94,10 +107,13 @@ function decodeFormComponent(component: string): string {
   }
 }
 
-function checkLengths(credentials: PresentedCredentials): PresentedCredentials {
+function checkLengths<Credentials extends PresentedCredentials>(
+  credentials: Credentials,
+): Credentials {
   if (credentials.clientId.length > MAX_CLIENT_ID_LENGTH) {
     throw new InvalidClientError(`The client id is longer than ${MAX_CLIENT_ID_LENGTH} characters.`);
   }
+  if (credentials.method === 'private_key_jwt') return credentials;
   if (credentials.clientSecret.length > MAX_CLIENT_SECRET_LENGTH) {
     throw new InvalidClientError('Client authentication failed.');
   }
@@ -108,19 +124,28 @@ function checkLengths(credentials: PresentedCredentials): PresentedCredentials {
  * Authenticates clients against their stored secret hashes. A successful check is remembered
  * for a short time, keyed by a SHA-256 digest of the credentials and the stored hash, so that a
  * warm function does not pay for scrypt on every request. A memory entry never outlives a
- * change of the stored hash, because the hash is part of the key.
+ * change of the stored hash, because the hash is part of the key. Client assertions are never
+ * remembered, because each one may be used only once.
  */
 export class ClientAuthenticator {
   readonly #clients: ClientStore;
   readonly #clock: Clock;
   readonly #rememberMilliseconds: number;
+  readonly #assertions: ClientAssertionVerifier | undefined;
   readonly #verified = new Map<string, number>();
   static readonly MAX_REMEMBERED = 10_000;
 
-  constructor(clients: ClientStore, clock: Clock, rememberSeconds: number) {
+  /** Without `assertions`, every `private_key_jwt` attempt fails with `invalid_client`. */
+  constructor(
+    clients: ClientStore,
+    clock: Clock,
+    rememberSeconds: number,
+    assertions?: ClientAssertionVerifier,
+  ) {
     this.#clients = clients;
     this.#clock = clock;
     this.#rememberMilliseconds = rememberSeconds * 1000;
+    this.#assertions = assertions;
   }
 
   /** Returns the authenticated client, or throws `invalid_client`. */
@@ -139,6 +164,9 @@ export class ClientAuthenticator {
       throw new InvalidClientError(methodMismatch(client, credentials), { challenge });
     }
     if (credentials.method === 'none') return client;
+    if (credentials.method === 'private_key_jwt') {
+      return this.#authenticateWithAssertion(credentials, client);
+    }
 
     const authenticated = await this.#authenticateWithSecret(credentials, client);
     if (authenticated === undefined) {
@@ -150,13 +178,35 @@ export class ClientAuthenticator {
     return authenticated;
   }
 
+  async #authenticateWithAssertion(
+    credentials: AssertionCredentials,
+    cached: RegisteredClient,
+  ): Promise<RegisteredClient> {
+    if (this.#assertions === undefined) {
+      throw new InvalidClientError('Client authentication failed.', {
+        challenge: false,
+        cause: new Error('no verifier of client assertions is configured'),
+      });
+    }
+    const { clientId } = credentials;
+    const reload =
+      this.#clients.forget === undefined ? undefined : () => this.#readAgain(clientId);
+    return this.#assertions.verify(credentials.clientAssertion, cached, reload);
+  }
+
+  /** Drops the cached copy of a client and reads it from the store. */
+  #readAgain(clientId: string): Promise<RegisteredClient | undefined> {
+    this.#clients.forget?.(clientId);
+    return this.#clients.findClient(clientId);
+  }
+
   /**
    * Checks the secret against the client's hash. When it fails against a cached copy, the
    * client is read again from the table, so a newly rotated secret works at once; the old
    * secret may keep working until the cached copy expires.
    */
   async #authenticateWithSecret(
-    credentials: PresentedCredentials,
+    credentials: SecretCredentials,
     cached: RegisteredClient,
   ): Promise<RegisteredClient | undefined> {
     if (await this.#secretMatches(credentials.clientSecret, cached)) return cached;
@@ -195,6 +245,12 @@ export class ClientAuthenticator {
 }
 
 function methodMismatch(client: RegisteredClient, credentials: PresentedCredentials): string {
+  if (credentials.method === 'none' && client.tokenEndpointAuthMethod === 'private_key_jwt') {
+    return (
+      'Client authentication is required: send a client_assertion signed with a key of the ' +
+      "client's jwks (private_key_jwt)."
+    );
+  }
   if (credentials.method === 'none') {
     return (
       'Client authentication is required: use HTTP Basic (client_secret_basic) or client_id ' +

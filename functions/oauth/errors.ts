@@ -15,7 +15,9 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'invalid_token'
+  | 'insufficient_scope';
 
 export interface OAuthErrorOptions {
   cause?: unknown;
@@ -141,6 +143,64 @@ export class TemporarilyUnavailableError extends OAuthError {
 }
 
 /**
+ * Builds the `WWW-Authenticate` header of a bearer token resource (RFC 6750 section 3). Without
+ * an error it is the bare challenge that section 3.1 advises for a request without a token.
+ * Characters that a quoted-string of the header cannot carry become `?`.
+ */
+export function bearerChallenge(
+  error?: { code: OAuthErrorCode; description: string; scope?: string },
+): Record<string, string> {
+  if (error === undefined) return { 'WWW-Authenticate': 'Bearer' };
+
+  const parameters = [
+    `error="${error.code}"`,
+    `error_description="${quotable(error.description)}"`,
+  ];
+  if (error.scope !== undefined) parameters.push(`scope="${quotable(error.scope)}"`);
+  return { 'WWW-Authenticate': `Bearer ${parameters.join(', ')}` };
+}
+
+function quotable(text: string): string {
+  return text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
+}
+
+/**
+ * The access token is missing, malformed, expired, revoked or not the server's (RFC 6750
+ * section 3.1), with status 401 and a Bearer challenge that repeats the error. Headers in
+ * `options` replace the challenge, as for a request that sent no token.
+ */
+export class InvalidTokenError extends OAuthError {
+  override name = 'InvalidTokenError';
+  readonly error = 'invalid_token';
+  readonly defaultStatus = 401;
+
+  constructor(description: string, options: OAuthErrorOptions = {}) {
+    const challenge = bearerChallenge({ code: 'invalid_token', description });
+    super(description, { ...options, headers: { ...challenge, ...options.headers } });
+  }
+}
+
+/** The access token lacks a scope that the resource requires (RFC 6750 section 3.1): 403. */
+export class InsufficientScopeError extends OAuthError {
+  override name = 'InsufficientScopeError';
+  readonly error = 'insufficient_scope';
+  readonly defaultStatus = 403;
+
+  constructor(description: string, options: OAuthErrorOptions & { scope: string }) {
+    const { scope, ...rest } = options;
+    const challenge = bearerChallenge({ code: 'insufficient_scope', description, scope });
+    super(description, { ...rest, headers: { ...challenge, ...rest.headers } });
+  }
+}
+
+/**
+ * The part of the redirect URI that carries an authorization response: the query for the
+ * code flow, the fragment for the implicit flow (OAuth 2.0 Multiple Response Type Encoding
+ * Practices).
+ */
+export type ResponseMode = 'query' | 'fragment';
+
+/**
  * An error of the authorization endpoint after the client and its redirect URI are verified,
  * so it is sent to the client by redirect (RFC 6749 section 4.1.2.1). Errors before that point
  * are plain OAuthErrors, which the endpoint shows to the user and never redirects.
@@ -150,11 +210,18 @@ export class RedirectableError extends Error {
   readonly oauthError: OAuthError;
   readonly redirectUri: string;
   readonly state: string | undefined;
+  readonly responseMode: ResponseMode;
 
-  constructor(oauthError: OAuthError, redirectUri: string, state: string | undefined) {
+  constructor(
+    oauthError: OAuthError,
+    redirectUri: string,
+    state: string | undefined,
+    responseMode: ResponseMode = 'query',
+  ) {
     super(oauthError.description, { cause: oauthError });
     this.oauthError = oauthError;
     this.redirectUri = redirectUri;
     this.state = state;
+    this.responseMode = responseMode;
   }
 }

@@ -10,6 +10,7 @@ import {
   type AuthorizationContext,
   type SignedInUser,
 } from './authorization.ts';
+import { responseModeOf } from './authorization-request.ts';
 import { AccessDeniedError, InvalidRequestError } from './errors.ts';
 import { hashSecretValue, type Interaction } from './grant-records.ts';
 
@@ -74,7 +75,8 @@ export async function denyInteraction(
   await consume(interaction, context);
   const { redirectUri, state } = interaction.request;
   const error = new AccessDeniedError('The user denied the request.');
-  return errorRedirect(redirectUri, context.settings.issuer, error, state);
+  const responseMode = responseModeOf(interaction.request);
+  return errorRedirect(redirectUri, context.settings.issuer, error, state, responseMode);
 }
 
 async function consume(interaction: Interaction, context: AuthorizationContext): Promise<void> {

@@ -19,6 +19,7 @@ import {
   newSingleUseValue,
   randomToken,
   type RefreshFamily,
+  type RefreshTokenRecord,
   type RefreshTokenStore,
 } from './grant-records.ts';
 
@@ -44,7 +45,16 @@ export interface Rotation {
   family: RefreshFamily;
 }
 
+/** A refresh token that the server issued, with its family. */
+export interface FoundRefreshToken {
+  token: RefreshTokenRecord;
+  family: RefreshFamily;
+}
+
 const INVALID = 'The refresh token is invalid, expired or revoked.';
+
+/** `<family id>.<secret>`, bounded so that no malformed text reaches a storage key. */
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_~-]{1,128}\.[A-Za-z0-9_-]{1,128}$/;
 
 export class RefreshTokens {
   readonly #store: RefreshTokenStore;
@@ -102,6 +112,8 @@ export class RefreshTokens {
     client: RegisteredClient,
     check: (family: RefreshFamily) => void = () => undefined,
   ): Promise<Rotation> {
+    // A text without the shape of a refresh token cannot be one, and would not fit a key.
+    if (!REFRESH_TOKEN_SHAPE.test(presented)) throw new InvalidGrantError(INVALID);
     const now = epochSeconds(this.#clock);
     const familyId = presented.split('.')[0] ?? '';
     const tokenHash = hashSecretValue(presented);
@@ -136,6 +148,46 @@ export class RefreshTokens {
   /** Revokes a family, as when the code that started it is redeemed a second time. */
   async revokeFamily(familyId: string): Promise<void> {
     await this.#store.revokeFamily(familyId, epochSeconds(this.#clock));
+  }
+
+  /**
+   * Looks up a presented token and its family without using the token, for revocation and
+   * introspection. Returns undefined when the server did not issue the token or it expired.
+   * A text without the shape of a refresh token costs no storage read.
+   */
+  async find(presented: string): Promise<FoundRefreshToken | undefined> {
+    if (!REFRESH_TOKEN_SHAPE.test(presented)) return undefined;
+    const familyId = presented.slice(0, presented.indexOf('.'));
+    const [token, family] = await Promise.all([
+      this.#store.findToken(hashSecretValue(presented)),
+      this.#store.findFamily(familyId),
+    ]);
+    if (token === undefined || family === undefined || token.familyId !== family.familyId) {
+      return undefined;
+    }
+    return { token, family };
+  }
+
+  /**
+   * Returns whether rotate() would accept the token now: its family is neither revoked nor past
+   * its absolute limit, and the token is unexpired and unused, or used within the reuse grace
+   * period.
+   */
+  isActive({ token, family }: FoundRefreshToken): boolean {
+    const now = epochSeconds(this.#clock);
+    if (family.revokedAt !== undefined || family.absoluteExpiresAt <= now) return false;
+    if (token.expiresAt <= now) return false;
+    if (token.rotatedAt === undefined) return true;
+    return now - token.rotatedAt <= this.#settings.reuseGraceSeconds;
+  }
+
+  /**
+   * Returns whether a family is revoked. A family that does not exist counts as not revoked, and
+   * so does one past its absolute limit, because the store drops expired families.
+   */
+  async isFamilyRevoked(familyId: string): Promise<boolean> {
+    const family = await this.#store.findFamily(familyId);
+    return family?.revokedAt !== undefined;
   }
 
   async #checkRetry(rotatedAt: number | undefined, family: RefreshFamily, now: number) {

@@ -1,14 +1,30 @@
 /**
- * Signing keys: the current key that signs tokens and the public keys published in the JWKS.
- * A warm function keeps them in memory for a short time. When no key exists yet, the first
- * caller creates one; a conditional write in the store makes concurrent first calls (several
- * cold starts at once) agree on a single key.
+ * Signing keys: the current key of each algorithm, which signs tokens, and the public keys
+ * published in the JWKS. A warm function keeps them in memory for a short time. When an
+ * algorithm has no key yet, the first caller creates one. A conditional write in the store
+ * makes concurrent first calls (several cold starts at once) agree on a single key.
  */
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
 
-export type SigningAlgorithm = 'ES256';
+export type SigningAlgorithm = 'ES256' | 'RS256';
+
+/**
+ * The algorithms that the server signs with. Access tokens use ES256. A client chooses the
+ * algorithm of its ID tokens, because some relying parties verify only RS256.
+ */
+export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'RS256'];
+
+/** The modulus length of RS256 keys, in bits. */
+const RSA_MODULUS_BITS = 2048;
+
+/**
+ * How long after loading the key set an unknown kid makes verificationKey() read the store
+ * again. Another instance may have just created a key, but a flood of made-up kids should
+ * not cost a read each.
+ */
+const UNKNOWN_KID_RELOAD_MILLISECONDS = 5_000;
 
 export const DEFAULT_SIGNING_ALGORITHM: SigningAlgorithm = 'ES256';
 
@@ -36,6 +52,13 @@ export interface ActiveSigningKey {
   privateKey: CryptoKey;
 }
 
+/** A published key that verifies the signatures of the server's own tokens. */
+export interface VerificationKey {
+  kid: string;
+  algorithm: SigningAlgorithm;
+  publicKey: CryptoKey;
+}
+
 interface LoadedKeys {
   keys: StoredSigningKey[];
   loadedAt: number;
@@ -47,6 +70,7 @@ export class SigningKeys {
   readonly #cacheMilliseconds: number;
   #loaded: Promise<LoadedKeys> | undefined;
   readonly #imported = new Map<string, Promise<CryptoKey>>();
+  readonly #importedPublic = new Map<string, Promise<CryptoKey>>();
 
   constructor(store: SigningKeyStore, clock: Clock, cacheSeconds: number) {
     this.#store = store;
@@ -66,11 +90,34 @@ export class SigningKeys {
     return { kid: key.kid, algorithm: key.algorithm, privateKey: await this.#import(key) };
   }
 
-  /** Returns the public keys to publish, creating the first key if none exists. */
+  /**
+   * Returns the public keys to publish, creating the first key of every algorithm that has
+   * none, so that a relying party's cached key set already contains any key that signs later.
+   */
   async publicJwks(): Promise<{ keys: JWK[] }> {
-    await this.current();
+    await Promise.all(SIGNING_ALGORITHMS.map((algorithm) => this.current(algorithm)));
     const { keys } = await this.#keys();
     return { keys: keys.map((key) => ({ ...key.publicJwk })) };
+  }
+
+  /**
+   * Returns the public key of a published signing key, for verifying the server's own tokens,
+   * or undefined when no published key has this kid. It never creates a key. A key set loaded
+   * while no key existed yet is read again, so that the first key works at once, and so is
+   * one loaded UNKNOWN_KID_RELOAD_MILLISECONDS or more before a kid that it lacks.
+   */
+  async verificationKey(kid: string): Promise<VerificationKey | undefined> {
+    const loaded = await this.#keys();
+    let { keys } = loaded;
+    const age = this.#clock.now() - loaded.loadedAt;
+    const missing = !keys.some((candidate) => candidate.kid === kid);
+    if (keys.length === 0 || (missing && age >= UNKNOWN_KID_RELOAD_MILLISECONDS)) {
+      keys = (await this.#reload()).keys;
+    }
+
+    const key = keys.find((candidate) => candidate.kid === kid);
+    if (key === undefined) return undefined;
+    return { kid: key.kid, algorithm: key.algorithm, publicKey: await this.#importPublic(key) };
   }
 
   async #createFirstKey(algorithm: SigningAlgorithm): Promise<void> {
@@ -99,6 +146,15 @@ export class SigningKeys {
     return loading;
   }
 
+  #importPublic(key: StoredSigningKey): Promise<CryptoKey> {
+    let imported = this.#importedPublic.get(key.kid);
+    if (imported === undefined) {
+      imported = importJWK(key.publicJwk, key.algorithm) as Promise<CryptoKey>;
+      this.#importedPublic.set(key.kid, imported);
+    }
+    return imported;
+  }
+
   #import(key: StoredSigningKey): Promise<CryptoKey> {
     let imported = this.#imported.get(key.kid);
     if (imported === undefined) {
@@ -124,7 +180,10 @@ export async function generateSigningKey(
   generation: number,
   clock: Clock,
 ): Promise<StoredSigningKey> {
-  const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true });
+  const { publicKey, privateKey } = await generateKeyPair(algorithm, {
+    extractable: true,
+    ...(algorithm === 'RS256' ? { modulusLength: RSA_MODULUS_BITS } : {}),
+  });
   const kid = randomBytes(12).toString('base64url');
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: algorithm, use: 'sig' };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: algorithm };

@@ -16,7 +16,9 @@ import {
 import type { AuthorizationCodeStore } from './grant-records.ts';
 import { authorizationCodeGrant } from './grants/authorization-code.ts';
 import { clientCredentialsGrant } from './grants/client-credentials.ts';
+import { passwordGrant } from './grants/password.ts';
 import { refreshTokenGrant } from './grants/refresh-token.ts';
+import type { LoginRateLimiter } from './login-rate-limit.ts';
 import type { RefreshTokens } from './refresh-tokens.ts';
 import type { SigningKeys } from './signing-keys.ts';
 import type { UserStore } from './users.ts';
@@ -25,6 +27,7 @@ export interface TokenEndpointSettings {
   issuer: string;
   accessTokenLifetimeSeconds: number;
   accessTokenAudience: string;
+  idTokenLifetimeSeconds: number;
 }
 
 /** What a grant needs besides the request. */
@@ -36,6 +39,8 @@ export interface TokenEndpointContext {
   refreshTokens: RefreshTokens;
   /** Checked on refresh, so a disabled or deleted user loses access; skipped when absent. */
   users?: UserStore;
+  /** Counts failed passwords of the password grant, which fails without it and `users`. */
+  loginRateLimiter?: LoginRateLimiter;
   clock: Clock;
 }
 
@@ -46,11 +51,15 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope?: string;
+  /** With the `openid` scope (OpenID Connect Core section 3.1.3.3). */
+  id_token?: string;
 }
 
 export interface TokenRequest {
   parameters: Parameters;
   client: RegisteredClient;
+  /** The client's IP address, which the password grant's rate limits count by. */
+  sourceIp?: string;
 }
 
 export interface Grant {
@@ -59,10 +68,9 @@ export interface Grant {
 }
 
 const grants: ReadonlyMap<string, Grant> = new Map(
-  [authorizationCodeGrant, clientCredentialsGrant, refreshTokenGrant].map((grant) => [
-    grant.type,
-    grant,
-  ]),
+  [authorizationCodeGrant, clientCredentialsGrant, refreshTokenGrant, passwordGrant].map(
+    (grant) => [grant.type, grant],
+  ),
 );
 
 export const SUPPORTED_GRANT_TYPES: readonly GrantType[] = [...grants.values()].map((g) => g.type);
@@ -72,6 +80,7 @@ export async function handleTokenRequest(
   parameters: Parameters,
   authorization: string | undefined,
   context: TokenEndpointContext,
+  sourceIp?: string,
 ): Promise<{ response: TokenResponse; client: RegisteredClient; grantType: GrantType }> {
   const grant = findGrant(parameters.get('grant_type'));
 
@@ -82,7 +91,7 @@ export async function handleTokenRequest(
     throw new UnauthorizedClientError(`The client may not use the ${grant.type} grant.`);
   }
 
-  const response = await grant.handle({ parameters, client }, context);
+  const response = await grant.handle({ parameters, client, sourceIp }, context);
   return { response, client, grantType: grant.type };
 }
 

@@ -7,18 +7,25 @@ import { isLoopbackUrl } from '../config.ts';
 import type { AuthorizationContext } from '../oauth/authorization.ts';
 import { CachedClientStore } from '../oauth/cached-client-store.ts';
 import { ClientAuthenticator } from '../oauth/client-authentication.ts';
+import { ClientAssertionVerifier } from '../oauth/client-assertion-verifier.ts';
 import { systemClock } from '../oauth/clock.ts';
+import type { EndSessionContext } from '../oauth/end-session.ts';
 import { LoginRateLimiter } from '../oauth/login-rate-limit.ts';
+import { TOKEN_PATH } from '../oauth/metadata.ts';
 import { RefreshTokens } from '../oauth/refresh-tokens.ts';
 import { SigningKeys } from '../oauth/signing-keys.ts';
 import type { TokenEndpointContext } from '../oauth/token-endpoint.ts';
+import type { TokenLookupContext } from '../oauth/token-lookup.ts';
+import type { UserinfoContext } from '../oauth/userinfo.ts';
 import { AuthorizationCodeRepository } from '../storage/authorization-code-repository.ts';
+import { ClientAssertionRepository } from '../storage/client-assertion-repository.ts';
 import { ClientRepository } from '../storage/client-repository.ts';
 import { ConsentRepository } from '../storage/consent-repository.ts';
 import { createDocumentClient } from '../storage/dynamodb.ts';
 import { InteractionRepository } from '../storage/interaction-repository.ts';
 import { LoginAttemptRepository } from '../storage/login-attempt-repository.ts';
 import { RefreshTokenRepository } from '../storage/refresh-token-repository.ts';
+import { RevokedAccessTokenRepository } from '../storage/revoked-access-token-repository.ts';
 import { SessionRepository } from '../storage/session-repository.ts';
 import { SigningKeyRepository } from '../storage/signing-key-repository.ts';
 import { RegionalTables } from '../storage/regional-tables.ts';
@@ -72,13 +79,31 @@ export const signingKeys = new SigningKeys(
 const codes = new AuthorizationCodeRepository(documents, table, regionalTables);
 const users = new UserRepository(documents, table, clock);
 
+export const loginRateLimiter = new LoginRateLimiter(
+  new LoginAttemptRepository(documents, table, clock),
+  clock,
+);
+
+/** Verifies `private_key_jwt` assertions, whose `aud` may be the token endpoint or the issuer. */
+const clientAssertions = new ClientAssertionVerifier({
+  audiences: [`${config.issuer}${TOKEN_PATH}`, config.issuer],
+  store: new ClientAssertionRepository(documents, table, regionalTables),
+  clock,
+});
+
 export const tokenEndpoint: TokenEndpointContext = {
   settings: {
     issuer: config.issuer,
     accessTokenLifetimeSeconds: config.accessTokenLifetimeSeconds,
     accessTokenAudience: config.accessTokenAudience,
+    idTokenLifetimeSeconds: config.idTokenLifetimeSeconds,
   },
-  clients: new ClientAuthenticator(clientStore, clock, config.memoryCacheSeconds),
+  clients: new ClientAuthenticator(
+    clientStore,
+    clock,
+    config.memoryCacheSeconds,
+    clientAssertions,
+  ),
   signingKeys,
   codes,
   refreshTokens: new RefreshTokens(
@@ -92,6 +117,17 @@ export const tokenEndpoint: TokenEndpointContext = {
     clock,
   ),
   users,
+  loginRateLimiter,
+  clock,
+};
+
+/** The revocation and introspection endpoints share the token endpoint's stores. */
+export const tokenLookup: TokenLookupContext = {
+  issuer: config.issuer,
+  clients: tokenEndpoint.clients,
+  signingKeys,
+  refreshTokens: tokenEndpoint.refreshTokens,
+  revokedAccessTokens: new RevokedAccessTokenRepository(documents, table, clock),
   clock,
 };
 
@@ -103,6 +139,9 @@ export const authorization: AuthorizationContext = {
     sessionLifetimeSeconds: config.sessionLifetimeSeconds,
     interactionLifetimeSeconds: INTERACTION_LIFETIME_SECONDS,
     secureCookies: !(config.issuer.startsWith('http://') && isLoopbackUrl(config.issuer)),
+    accessTokenLifetimeSeconds: config.accessTokenLifetimeSeconds,
+    accessTokenAudience: config.accessTokenAudience,
+    idTokenLifetimeSeconds: config.idTokenLifetimeSeconds,
   },
   clients: clientStore,
   users,
@@ -110,10 +149,24 @@ export const authorization: AuthorizationContext = {
   consents: new ConsentRepository(documents, table, clock),
   interactions: new InteractionRepository(documents, table, clock),
   codes,
+  signingKeys,
   clock,
 };
 
-export const loginRateLimiter = new LoginRateLimiter(
-  new LoginAttemptRepository(documents, table, clock),
+/** The UserInfo endpoint honours revocations as the introspection endpoint does. */
+export const userinfo: UserinfoContext = {
+  issuer: config.issuer,
+  signingKeys,
   clock,
-);
+  users,
+  revocations: {
+    isAccessTokenRevoked: (jti) => tokenLookup.revokedAccessTokens.isAccessTokenRevoked(jti),
+    isFamilyRevoked: (familyId) => tokenLookup.refreshTokens.isFamilyRevoked(familyId),
+  },
+};
+
+export const endSession: EndSessionContext = {
+  issuer: config.issuer,
+  clients: clientStore,
+  signingKeys,
+};

@@ -14,6 +14,8 @@
  * | code           | `CODE#<codeHash>`                | `CODE`                          |
  * | refresh family | `REFRESH_FAMILY#<familyId>`      | `FAMILY`                        |
  * | refresh token  | `REFRESH_TOKEN#<tokenHash>`      | `TOKEN`                         |
+ * | assertion jti  | `CLIENT_ASSERTION#<jtiHash>`     | `CLIENT_ASSERTION`              |
+ * | revoked jti    | `REVOKED_JTI#<jti>`              | `JTI`                           |
  *
  * All signing keys share one partition, so one Query loads them, and the sort key orders
  * each algorithm's keys by generation. A username item contains the `userId` of the user who
@@ -86,4 +88,16 @@ export const refreshFamilyKey = (familyId: string): ItemKey => ({
 export const refreshTokenKey = (tokenHash: string): ItemKey => ({
   pk: `REFRESH_TOKEN#${tokenHash}`,
   sk: 'TOKEN',
+});
+
+/** A revoked access token, kept until the token would have expired. */
+export const revokedAccessTokenKey = (jti: string): ItemKey => ({
+  pk: `REVOKED_JTI#${jti}`,
+  sk: 'JTI',
+});
+
+/** A used client assertion, by the SHA-256 of its client id and `jti`. */
+export const clientAssertionKey = (jtiHash: string): ItemKey => ({
+  pk: `CLIENT_ASSERTION#${jtiHash}`,
+  sk: 'CLIENT_ASSERTION',
 });

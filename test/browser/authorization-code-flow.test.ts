@@ -1,8 +1,8 @@
 /**
  * The whole authorization code flow in a real browser: oauth4webapi builds the authorization
  * URL with PKCE and state, headless Chromium signs in as the demo user and consents on the
- * server's own pages, and the library redeems the code, checks `iss` and `state`, refreshes,
- * and the tokens verify with jose against the JWKS.
+ * server's own pages, and the library redeems the code, checks `iss`, `state` and the ID
+ * token's claims, refreshes, and the tokens verify with jose against the JWKS.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
@@ -36,7 +36,8 @@ beforeAll(async () => {
   listener = await startCallbackListener();
 
   const issuer = new URL(server.url);
-  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure });
+  // OpenID Connect discovery lists the ID token algorithms, which oauth4webapi checks.
+  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure });
   authorizationServer = await oauth.processDiscoveryResponse(issuer, response);
 });
 
@@ -113,6 +114,10 @@ describe('authorization code flow in a browser', () => {
     const claims = await verifyAccessToken(tokens.access_token);
     expect(claims.client_id).toBe('demo-spa');
     expect(claims.sub).toMatch(/^[0-9a-f-]{36}$/);
+    const idTokenClaims = oauth.getValidatedIdTokenClaims(tokens);
+    expect(idTokenClaims?.sub).toBe(claims.sub);
+    expect(idTokenClaims?.aud).toBe('demo-spa');
+    expect(idTokenClaims?.amr).toEqual(['pwd']);
 
     const refreshResponse = await oauth.refreshTokenGrantRequest(
       authorizationServer,
@@ -129,6 +134,9 @@ describe('authorization code flow in a browser', () => {
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     const refreshedClaims = await verifyAccessToken(refreshed.access_token);
     expect(refreshedClaims.sub).toBe(claims.sub);
+    const refreshedIdTokenClaims = oauth.getValidatedIdTokenClaims(refreshed);
+    expect(refreshedIdTokenClaims?.sub).toBe(claims.sub);
+    expect(refreshedIdTokenClaims?.auth_time).toBe(idTokenClaims?.auth_time);
   });
 
   it('skips login and consent when signed in', async () => {

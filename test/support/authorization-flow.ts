@@ -54,10 +54,15 @@ export class UserAgent {
     return this.#send(url, { method: 'GET' });
   }
 
-  async postForm(url: string, form: Record<string, string>): Promise<PageResponse> {
+  /** POSTs a form, with extra headers such as the `Origin` that a browser would send. */
+  async postForm(
+    url: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<PageResponse> {
     return this.#send(url, {
       method: 'POST',
-      headers: { 'content-type': FORM },
+      headers: { 'content-type': FORM, ...headers },
       body: new URLSearchParams(form).toString(),
     });
   }

@@ -104,6 +104,27 @@ describe('signAccessToken', () => {
     expect(first.jti).not.toBe(second.jti);
   });
 
+  it('adds extra private claims', async () => {
+    const extraClaims = { refresh_family: 'family-1' };
+    const { token } = await signAccessToken({ ...CLAIMS, extraClaims }, signingKey);
+
+    const { payload } = await verify(token);
+
+    expect(payload.refresh_family).toBe('family-1');
+  });
+
+  it('keeps registered claims over extra claims', async () => {
+    const extraClaims = { client_id: 'intruder', scope: 'admin', sub: 'intruder', iss: 'x' };
+    const { token } = await signAccessToken({ ...CLAIMS, scopes: [], extraClaims }, signingKey);
+
+    const payload = decodeJwt(token);
+
+    expect(payload.client_id).toBe('service-one');
+    expect(payload.sub).toBe('service-one');
+    expect(payload.iss).toBe('https://auth.example.com');
+    expect(payload).not.toHaveProperty('scope');
+  });
+
   it('expires at lifetime end', async () => {
     const { token } = await signAccessToken(CLAIMS, signingKey);
 

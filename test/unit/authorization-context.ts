@@ -8,7 +8,13 @@ import type { RegisteredClient, SecretHash } from '../../functions/oauth/client.
 import { epochSeconds } from '../../functions/oauth/clock.ts';
 import { hashSecretValue, randomToken } from '../../functions/oauth/grant-records.ts';
 import { InMemoryCodeStore } from './grant-stores.ts';
-import { FrozenClock, InMemoryClientStore, registeredClient } from './support.ts';
+import { SigningKeys } from '../../functions/oauth/signing-keys.ts';
+import {
+  FrozenClock,
+  InMemoryClientStore,
+  InMemorySigningKeyStore,
+  registeredClient,
+} from './support.ts';
 import {
   InMemoryConsentStore,
   InMemoryInteractionStore,
@@ -51,6 +57,9 @@ export function authorizationContext(): TestAuthorizationContext {
       sessionLifetimeSeconds: 86_400,
       interactionLifetimeSeconds: 600,
       secureCookies: true,
+      accessTokenLifetimeSeconds: 600,
+      accessTokenAudience: 'https://api.example.com',
+      idTokenLifetimeSeconds: 300,
     },
     clients: new InMemoryClientStore(),
     users: new InMemoryUserStore(),
@@ -58,6 +67,7 @@ export function authorizationContext(): TestAuthorizationContext {
     consents: new InMemoryConsentStore(),
     interactions: new InMemoryInteractionStore(clock),
     codes: new InMemoryCodeStore(),
+    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
     clock,
   };
 }

@@ -28,6 +28,7 @@ describe('loadServerConfig', () => {
       issuer: 'https://auth.example.com',
       tableName: 'oauth-server',
       accessTokenLifetimeSeconds: 3600,
+      idTokenLifetimeSeconds: 300,
       accessTokenAudience: 'https://auth.example.com',
       memoryCacheSeconds: 60,
       authorizationCodeLifetimeSeconds: 60,
@@ -73,12 +74,14 @@ describe('loadServerConfig', () => {
     const config = loadServerConfig({
       ...REQUIRED,
       ACCESS_TOKEN_LIFETIME_SECONDS: '900',
+      ID_TOKEN_LIFETIME_SECONDS: '600',
       ACCESS_TOKEN_AUDIENCE: 'https://api.example.com',
       MEMORY_CACHE_SECONDS: '0',
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
     });
 
     expect(config.accessTokenLifetimeSeconds).toBe(900);
+    expect(config.idTokenLifetimeSeconds).toBe(600);
     expect(config.accessTokenAudience).toBe('https://api.example.com');
     expect(config.memoryCacheSeconds).toBe(0);
     expect(config.dynamodb.endpoint).toBe('http://127.0.0.1:4567');
@@ -138,6 +141,8 @@ describe('loadServerConfig', () => {
     ['ACCESS_TOKEN_LIFETIME_SECONDS', '10', 'must be a whole number of seconds from 60 to 86400'],
     ['ACCESS_TOKEN_LIFETIME_SECONDS', '1.5', 'must be a whole number of seconds from 60 to 86400'],
     ['ACCESS_TOKEN_LIFETIME_SECONDS', '86401', 'must be a whole number of seconds'],
+    ['ID_TOKEN_LIFETIME_SECONDS', '59', 'must be a whole number of seconds from 60 to 86400'],
+    ['ID_TOKEN_LIFETIME_SECONDS', '86401', 'must be a whole number of seconds from 60 to 86400'],
     ['MEMORY_CACHE_SECONDS', '0x3c', 'must be a whole number of seconds from 0 to 3600'],
     ['MEMORY_CACHE_SECONDS', ' ', 'must be a whole number of seconds from 0 to 3600'],
     ['MEMORY_CACHE_SECONDS', '-1', 'must be a whole number of seconds from 0 to 3600'],

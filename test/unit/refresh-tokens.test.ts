@@ -216,6 +216,17 @@ describe('RefreshTokens.rotate', () => {
     expect(store.tokens.size).toBe(2);
   });
 
+  it('rejects an overlong token without a read', async () => {
+    const { store, refreshTokens } = setUp();
+    const overlong = `${'a'.repeat(200)}.${'b'.repeat(2_000)}`;
+    const familiesBefore = store.families.size;
+
+    const error = await rejectedOAuthError(refreshTokens.rotate(overlong, webClient()));
+
+    expect(error.error).toBe('invalid_grant');
+    expect(store.families.size).toBe(familiesBefore);
+  });
+
   it('rejects reuse after grace', async () => {
     const { refreshTokens, advance } = setUp();
     const { token } = await issue(refreshTokens);

@@ -96,6 +96,7 @@ export function tokenContext(secretHash: SecretHash): TestTokenContext {
       issuer: ISSUER,
       accessTokenLifetimeSeconds: 600,
       accessTokenAudience: 'https://api.example.com',
+      idTokenLifetimeSeconds: 300,
     },
     clients: new ClientAuthenticator(clients, clock, 60),
     signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),

@@ -55,6 +55,7 @@ describe('handleTokenRequest', () => {
         issuer: ISSUER,
         accessTokenLifetimeSeconds: 600,
         accessTokenAudience: 'https://api.example.com',
+        idTokenLifetimeSeconds: 300,
       },
       clients: new ClientAuthenticator(clients, clock, 60),
       signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
@@ -80,15 +81,15 @@ describe('handleTokenRequest', () => {
 
   it('rejects unknown grant_type', async () => {
     const context = setUp();
-    const parameters = form({ grant_type: 'password' });
+    const parameters = form({ grant_type: 'urn:example:made-up' });
 
     const error = await rejectedOAuthError(handleTokenRequest(parameters, AUTHORIZATION, context));
 
     expect(error.error).toBe('unsupported_grant_type');
     expect(error.status).toBe(400);
     expect(error.description).toBe(
-      "The grant type 'password' is not supported. " +
-        'Supported: authorization_code, client_credentials, refresh_token.',
+      "The grant type 'urn:example:made-up' is not supported. " +
+        'Supported: authorization_code, client_credentials, refresh_token, password.',
     );
   });
 

@@ -1,7 +1,8 @@
 /** The token response for a grant made by a user: an access token and, when allowed, a refresh token. */
-import { signAccessToken } from '../access-token.ts';
+import { REFRESH_FAMILY_CLAIM, signAccessToken } from '../access-token.ts';
 import { epochSeconds } from '../clock.ts';
 import type { RegisteredClient } from '../client.ts';
+import { issueIdToken } from '../id-token.ts';
 import type { TokenEndpointContext, TokenResponse } from '../token-endpoint.ts';
 
 export interface UserGrant {
@@ -34,8 +35,15 @@ export async function userTokenResponse(
       scopes,
       issuedAt: epochSeconds(clock),
       lifetimeSeconds: client.accessTokenLifetimeSeconds ?? settings.accessTokenLifetimeSeconds,
+      ...(grant.familyId === undefined
+        ? {}
+        : { extraClaims: { [REFRESH_FAMILY_CLAIM]: grant.familyId } }),
     },
     key,
+  );
+  const idToken = await issueIdToken(
+    { ...grant, accessToken: accessToken.token },
+    { ...settings, signingKeys, clock },
   );
 
   return {
@@ -44,5 +52,6 @@ export async function userTokenResponse(
     expires_in: accessToken.expiresIn,
     ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
     ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+    ...(idToken === undefined ? {} : { id_token: idToken }),
   };
 }

@@ -30,6 +30,8 @@ export const refreshTokenGrant: Grant = {
         scopes,
         refreshToken: rotation.refreshToken,
         familyId: family.familyId,
+        // NOTE: the family stores no amr, so a refreshed ID token has none. It has no nonce
+        // either, as OpenID Connect Core section 12.2 advises.
         authTime: family.authTime,
       },
       context,
