@@ -3,16 +3,17 @@
  * permissions that every handler of this server shares.
  */
 import path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Route } from '../functions/routes.ts';
-import type { PowertoolsLogLevel } from './settings.ts';
+import type { PowertoolsLogLevel } from './config/deploy-config.ts';
+import { acknowledgeNagRule } from './nag.ts';
 
 /** Repository root: route entries, package-lock.json and tsconfig.json are relative to it. */
 export const repositoryRoot = path.resolve(import.meta.dirname, '..');
@@ -27,13 +28,14 @@ export interface OAuthFunctionProps {
   /** Route whose handler module the function runs and whose table actions it is granted. */
   readonly route: FunctionRoute;
 
+  /** The table replica in the function's own region. */
   readonly table: ITableV2;
 
-  /** Issuer identifier, without a trailing slash (ISSUER). */
-  readonly issuer: string;
-
-  /** Lifetime of issued access tokens, in seconds (ACCESS_TOKEN_LIFETIME_SECONDS). */
-  readonly accessTokenLifetimeSeconds: number;
+  /**
+   * Server settings for the handlers, such as ISSUER and the token lifetimes. The function
+   * adds TABLE_NAME and its logging variables.
+   */
+  readonly environment: Readonly<Record<string, string>>;
 
   /**
    * Minimum level of log entries (POWERTOOLS_LOG_LEVEL).
@@ -48,6 +50,20 @@ export interface OAuthFunctionProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+
+  /**
+   * Whether the function sends traces to AWS X-Ray.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * Concurrency reserved for the function.
+   *
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -116,24 +132,37 @@ export class OAuthFunction extends Construct {
       logGroup: this.logGroup,
       bundling,
       environment: functionEnvironment(props),
+      tracing: props.tracing ? Tracing.ACTIVE : undefined,
+      // Only the token function publishes versions, for its alias. A version that the alias
+      // no longer uses is deleted rather than kept forever.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY },
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     });
 
     grantTableActions(this.role, props.table, props.route.tableActions);
+    acknowledgeNagRule(
+      this.lambdaFunction,
+      'AwsSolutions-L1',
+      'The functions run on nodejs24.x, the Node.js version that .nvmrc names and that the ' +
+        'tests and CI run on. Moving to a newer runtime is a change of its own, tested on it.',
+    );
   }
 }
 
 function functionEnvironment(props: OAuthFunctionProps): Record<string, string> {
   return {
+    ...props.environment,
     TABLE_NAME: props.table.tableName,
-    ISSUER: props.issuer,
-    ACCESS_TOKEN_LIFETIME_SECONDS: String(props.accessTokenLifetimeSeconds),
     POWERTOOLS_SERVICE_NAME: serviceName,
     POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
   };
 }
 
-/** Allows exactly the route's actions on the table itself, and nothing when it has none. */
+/**
+ * Allows exactly the route's actions on the table replica itself, and nothing when the route
+ * has none.
+ */
 function grantTableActions(role: Role, table: ITableV2, actions: FunctionRoute['tableActions']) {
   if (actions.length === 0) return;
 

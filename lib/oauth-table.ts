@@ -1,10 +1,16 @@
 /**
- * The server's single DynamoDB table. Items of every kind share it, distinguished by their
- * `pk` and `sk` key values, and DynamoDB's TTL deletes expired items.
+ * The server's single DynamoDB table, a global table with a replica in every region. Items of
+ * every kind share it, distinguished by their `pk` and `sk` key values.
  */
-import type { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  Billing,
+  MultiRegionConsistency,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import type { ConsistencyMode } from './config/deploy-config.ts';
 
 export const partitionKeyName = 'pk';
 export const sortKeyName = 'sk';
@@ -13,22 +19,33 @@ export const sortKeyName = 'sk';
 export const timeToLiveAttributeName = 'expiresAt';
 
 export interface OAuthTableProps {
+  /** Physical name, the same in every region, so that each region finds its replica by name. */
+  readonly tableName: string;
+  /** Regions of the other replicas. The first replica is in the stack's own region. */
+  readonly replicaRegions: readonly string[];
+  readonly consistency: ConsistencyMode;
   readonly deletionProtection: boolean;
-  readonly removalPolicy: RemovalPolicy;
+  readonly removalPolicy: 'retain' | 'destroy';
 }
 
 /**
- * Creates the table. It is a TableV2 (a global table with one replica, in the stack's region),
- * so replicas in other regions can be added later without replacing it.
+ * Creates the table. In eventual mode DynamoDB's TTL deletes expired items. Strongly
+ * consistent global tables do not support TTL, so in strong mode expired items stay until
+ * something deletes them. Every read already treats an item past `expiresAt` as absent.
  */
 export function createOAuthTable(scope: Construct, id: string, props: OAuthTableProps): TableV2 {
+  const strong = props.consistency === 'strong';
   return new TableV2(scope, id, {
+    tableName: props.tableName,
     partitionKey: { name: partitionKeyName, type: AttributeType.STRING },
     sortKey: { name: sortKeyName, type: AttributeType.STRING },
     billing: Billing.onDemand(),
-    timeToLiveAttribute: timeToLiveAttributeName,
+    ...(strong ? {} : { timeToLiveAttribute: timeToLiveAttributeName }),
+    // Left out in eventual mode, the default, so that existing tables see no change.
+    ...(strong ? { multiRegionConsistency: MultiRegionConsistency.STRONG } : {}),
+    replicas: props.replicaRegions.map((region) => ({ region })),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: props.deletionProtection,
-    removalPolicy: props.removalPolicy,
+    removalPolicy: props.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   });
 }

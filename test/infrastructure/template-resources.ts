@@ -22,6 +22,8 @@ export interface FunctionResource {
     readonly Role: GetAtt;
     readonly Environment: { readonly Variables: Record<string, unknown> };
     readonly LoggingConfig: { readonly LogGroup: Ref };
+    readonly TracingConfig?: { readonly Mode: string };
+    readonly ReservedConcurrentExecutions?: number;
   };
   readonly Metadata: Record<string, unknown>;
 }
@@ -54,8 +56,11 @@ interface RouteResource {
   };
 }
 
-interface IntegrationResource {
-  readonly Properties: { readonly IntegrationUri: GetAtt; readonly PayloadFormatVersion: string };
+export interface IntegrationResource {
+  readonly Properties: {
+    readonly IntegrationUri: GetAtt | Ref;
+    readonly PayloadFormatVersion: string;
+  };
 }
 
 /** Returns the template's resources of a type, by logical ID, typed as the caller expects. */
@@ -73,6 +78,23 @@ export function onlyLogicalId(template: Template, type: string): string {
     throw new Error(`Expected one ${type}, found ${logicalIds.length}.`);
   }
   return logicalId;
+}
+
+interface GlobalTableResource {
+  readonly Properties: { readonly Replicas: readonly { readonly Region: string }[] };
+}
+
+/** Returns the regions of every replica of the template's global tables. */
+export function replicaRegionsOf(template: Template): string[] {
+  const tables = resourcesOfType<GlobalTableResource>(template, 'AWS::DynamoDB::GlobalTable');
+  return Object.values(tables).flatMap((table) =>
+    table.Properties.Replicas.map((replica) => replica.Region),
+  );
+}
+
+/** Returns the template's functions as [logical ID, resource] pairs. */
+export function functionsOf(template: Template): [string, FunctionResource][] {
+  return Object.entries(resourcesOfType<FunctionResource>(template, 'AWS::Lambda::Function'));
 }
 
 export function routeKeys(template: Template): string[] {
@@ -100,8 +122,25 @@ export function functionServing(template: Template, routeKey: string): string {
   const integration = integrationsById[integrationRef.Ref];
   if (integration === undefined) throw new Error(`No integration ${integrationRef.Ref}.`);
 
-  const [functionId] = integration.Properties.IntegrationUri['Fn::GetAtt'];
-  return functionId;
+  return functionIdOfTarget(template, integration.Properties.IntegrationUri);
+}
+
+/** Returns the function that an integration invokes, directly or through an alias. */
+function functionIdOfTarget(template: Template, target: GetAtt | Ref): string {
+  if ('Fn::GetAtt' in target) return target['Fn::GetAtt'][0];
+
+  const aliases = resourcesOfType<AliasResource>(template, 'AWS::Lambda::Alias');
+  const alias = aliases[target.Ref];
+  if (alias === undefined) throw new Error(`No Lambda alias ${target.Ref}.`);
+  return alias.Properties.FunctionName.Ref;
+}
+
+export interface AliasResource {
+  readonly Properties: {
+    readonly FunctionName: Ref;
+    readonly Name: string;
+    readonly ProvisionedConcurrencyConfig?: { readonly ProvisionedConcurrentExecutions: number };
+  };
 }
 
 export function functionResource(template: Template, functionId: string): FunctionResource {
