@@ -34,10 +34,13 @@ export interface PageResponse {
  */
 export class UserAgent {
   readonly issuer: string;
+  /** Where requests for the issuer go: another address when several servers share it. */
+  readonly #origin: string;
   readonly #cookies = new Map<string, string>();
 
-  constructor(issuer: string) {
+  constructor(issuer: string, origin: string = issuer) {
     this.issuer = issuer;
+    this.#origin = origin;
   }
 
   /** Returns the value of a stored cookie, or undefined. */
@@ -141,7 +144,8 @@ export class UserAgent {
 
     const headers = new Headers(init.headers);
     if (this.#cookies.size > 0) headers.set('cookie', this.#cookieHeader());
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const target = `${this.#origin}${url.slice(this.issuer.length)}`;
+    const response = await fetch(target, { ...init, headers, redirect: 'manual' });
     this.#storeCookies(response);
     return { response, body: await response.text() };
   }
