@@ -76,6 +76,8 @@ export interface AuthorizationCodeRecord {
   consumedAt?: number;
   /** The refresh token family issued on redemption, revoked if the code is replayed. */
   familyId?: string;
+  /** Identifies the request that redeemed the code, so that its retry is not a replay. */
+  redemptionId?: string;
 }
 
 /** What a redemption must match: the code is consumed only if all of it holds. */
@@ -90,10 +92,16 @@ export interface CodeRedemption {
   /** Seconds since the Unix epoch. */
   now: number;
   familyId: string | undefined;
+  /**
+   * A random id of the redeeming request. When the SDK retries the write because its response
+   * was lost, the stored id is this one, which marks a retry rather than a replay.
+   */
+  redemptionId: string;
 }
 
 export type RedemptionOutcome =
   | { status: 'redeemed'; record: AuthorizationCodeRecord }
+  | { status: 'retried'; record: AuthorizationCodeRecord }
   | { status: 'replayed'; record: AuthorizationCodeRecord }
   | { status: 'mismatch'; record: AuthorizationCodeRecord }
   | { status: 'invalid' };

@@ -38,6 +38,8 @@ export interface NewFamily {
   userId: string;
   scopes: string[];
   authTime: number;
+  /** Derives the first token, for a redemption that may be retried; random when absent. */
+  seed?: string;
 }
 
 export interface Rotation {
@@ -77,7 +79,11 @@ export class RefreshTokens {
     return this.#settings.region;
   }
 
-  /** Starts a family and returns its first refresh token. */
+  /**
+   * Starts a family and returns its first refresh token. With a `seed`, the first token is
+   * derived from it, so a retried redemption that finds its family already created gets the
+   * same token back instead of a second live one.
+   */
   async issue(family: NewFamily): Promise<string> {
     const now = epochSeconds(this.#clock);
     const absoluteSeconds = family.client.refreshTokenAbsoluteSeconds ?? this.#settings.absoluteSeconds;
@@ -91,16 +97,36 @@ export class RefreshTokens {
       createdAt: now,
       absoluteExpiresAt: now + absoluteSeconds,
     };
-    if (!(await this.#store.createFamily(record))) {
-      // A replay of the code revoked the family in the instant before this redemption made it.
+    const stored = (await this.#store.createFamily(record))
+      ? record
+      : await this.#existingFamilyOf(family);
+
+    const secret =
+      family.seed === undefined
+        ? randomToken()
+        : deriveSuccessor(`first:${family.seed}`, stored.derivationKey);
+    const token = `${family.familyId}.${secret}`;
+    await this.#saveToken(token, stored, 1, family.client, now);
+    return token;
+  }
+
+  /**
+   * Returns the family that a retried redemption created before, or throws when the id names
+   * a revoked family or a tombstone: a replay of the code revoked it first.
+   */
+  async #existingFamilyOf(family: NewFamily): Promise<RefreshFamily> {
+    const existing = family.seed === undefined ? undefined : await this.#store.findFamily(family.familyId);
+    const usable =
+      existing !== undefined &&
+      existing.revokedAt === undefined &&
+      existing.clientId === family.client.clientId &&
+      existing.userId === family.userId;
+    if (!usable) {
       throw new InvalidGrantError(
         'The authorization code was already used. Tokens issued for it are revoked.',
       );
     }
-
-    const token = `${family.familyId}.${randomToken()}`;
-    await this.#saveToken(token, record, 1, family.client, now);
-    return token;
+    return existing;
   }
 
   /**

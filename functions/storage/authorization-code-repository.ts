@@ -10,6 +10,9 @@ import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from 
 import { localWrites, type ConsumingWrites } from './regional-tables.ts';
 import { authorizationCodeKey } from './table.ts';
 
+/** How long after its own write a redeeming request may still find it: beyond the SDK's retries. */
+export const REDEMPTION_RETRY_SECONDS = 30;
+
 export class AuthorizationCodeRepository implements AuthorizationCodeStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -69,7 +72,11 @@ export class AuthorizationCodeRepository implements AuthorizationCodeStore {
     if (item === undefined) return { status: 'invalid' };
 
     const record = toRecord(item);
-    if (record.consumedAt !== undefined) return { status: 'replayed', record };
+    if (record.consumedAt !== undefined) {
+      const sameRequest = record.redemptionId === redemption.redemptionId;
+      const soon = redemption.now - record.consumedAt <= REDEMPTION_RETRY_SECONDS;
+      return { status: sameRequest && soon ? 'retried' : 'replayed', record };
+    }
     if (record.expiresAt <= redemption.now) return { status: 'invalid' };
     return { status: 'mismatch', record };
   }
@@ -86,6 +93,7 @@ function redeemCommand(tableName: string, redemption: CodeRedemption): UpdateCom
       : 'codeChallenge = :challenge';
   const values: Record<string, unknown> = {
     ':now': redemption.now,
+    ':redemption': redemption.redemptionId,
     ':client': redemption.clientId,
     ':redirect': redemption.redirectUri,
     ...(redemption.codeChallenge === undefined ? {} : { ':challenge': redemption.codeChallenge }),
@@ -97,8 +105,8 @@ function redeemCommand(tableName: string, redemption: CodeRedemption): UpdateCom
     Key: authorizationCodeKey(redemption.codeHash),
     UpdateExpression:
       redemption.familyId === undefined
-        ? 'SET consumedAt = :now'
-        : 'SET consumedAt = :now, familyId = :family',
+        ? 'SET consumedAt = :now, redemptionId = :redemption'
+        : 'SET consumedAt = :now, redemptionId = :redemption, familyId = :family',
     ConditionExpression: [
       'attribute_exists(pk)',
       'attribute_not_exists(consumedAt)',

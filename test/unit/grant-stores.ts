@@ -24,7 +24,11 @@ export class InMemoryCodeStore implements AuthorizationCodeStore {
   async redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome> {
     const record = this.codes.get(redemption.codeHash);
     if (record === undefined) return { status: 'invalid' };
-    if (record.consumedAt !== undefined) return { status: 'replayed', record };
+    if (record.consumedAt !== undefined) {
+      const retried =
+        record.redemptionId === redemption.redemptionId && redemption.now - record.consumedAt <= 30;
+      return { status: retried ? 'retried' : 'replayed', record };
+    }
     if (record.expiresAt <= redemption.now) return { status: 'invalid' };
 
     const matches =
@@ -34,6 +38,7 @@ export class InMemoryCodeStore implements AuthorizationCodeStore {
     if (!matches) return { status: 'mismatch', record };
 
     record.consumedAt = redemption.now;
+    record.redemptionId = redemption.redemptionId;
     if (redemption.familyId !== undefined) record.familyId = redemption.familyId;
     return { status: 'redeemed', record: { ...record } };
   }

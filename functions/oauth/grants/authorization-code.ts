@@ -6,7 +6,7 @@
  */
 import { epochSeconds } from '../clock.ts';
 import { InvalidGrantError, InvalidRequestError } from '../errors.ts';
-import { hashSecretValue, homeRegionOf } from '../grant-records.ts';
+import { hashSecretValue, homeRegionOf, randomToken } from '../grant-records.ts';
 import { isValidVerifier, s256Challenge } from '../pkce.ts';
 import { RefreshTokens } from '../refresh-tokens.ts';
 import type { Grant } from '../token-endpoint.ts';
@@ -24,17 +24,22 @@ export const authorizationCodeGrant: Grant = {
     }
 
     const issuesRefresh = client.grantTypes.includes('refresh_token');
-    const familyId = issuesRefresh
+    const newFamilyId = issuesRefresh
       ? RefreshTokens.newFamilyId(context.refreshTokens.region)
       : undefined;
+    const codeHash = hashSecretValue(code);
+    // Unique to this request: the SDK retrying its own write after a lost response finds it
+    // again, while a second request with the same code is a replay (RFC 6749 section 4.1.2).
+    const redemptionId = randomToken();
     const outcome = await context.codes.redeemCode({
-      codeHash: hashSecretValue(code),
+      codeHash,
       homeRegion: homeRegionOf(code),
       clientId: client.clientId,
       redirectUri,
       codeChallenge: verifier === undefined ? undefined : s256Challenge(verifier),
       now: epochSeconds(context.clock),
-      familyId,
+      familyId: newFamilyId,
+      redemptionId,
     });
 
     if (outcome.status === 'invalid') {
@@ -48,9 +53,15 @@ export const authorizationCodeGrant: Grant = {
         'The authorization code was already used. Tokens issued for it are revoked.',
       );
     }
-    if (outcome.status === 'mismatch') throw new InvalidGrantError(mismatchReason(outcome.record, client.clientId, redirectUri, verifier));
+    if (outcome.status === 'mismatch') {
+      const reason = mismatchReason(outcome.record, client.clientId, redirectUri, verifier);
+      throw new InvalidGrantError(reason);
+    }
 
+    // The SDK retried this request's own write after losing its response: the grant goes on
+    // as if the first answer had arrived, so a fault in transit does not burn it.
     const { record } = outcome;
+    const familyId = outcome.status === 'retried' ? record.familyId : newFamilyId;
     const refreshToken =
       familyId === undefined
         ? undefined
@@ -60,6 +71,7 @@ export const authorizationCodeGrant: Grant = {
             userId: record.userId,
             scopes: record.scopes,
             authTime: record.authTime,
+            seed: redemptionId,
           });
 
     return userTokenResponse(

@@ -1,0 +1,90 @@
+/**
+ * A redemption whose write DynamoDB applied but whose response was lost: the SDK retries the
+ * same write, which then fails its condition. The repository must recognise its own write
+ * and report the redemption, while another request with the same code is a replay.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CodeRedemption } from '../../functions/oauth/grant-records.ts';
+import { AuthorizationCodeRepository } from '../../functions/storage/authorization-code-repository.ts';
+import { createDocumentClient } from '../../functions/storage/dynamodb.ts';
+import {
+  LOCAL_CREDENTIALS,
+  startTestTable,
+  TEST_REGION,
+  TEST_TABLE,
+  type TestTable,
+} from '../support/dynalite.ts';
+
+const NOW = 1_800_000_000;
+
+let table: TestTable;
+let codes: AuthorizationCodeRepository;
+
+beforeAll(async () => {
+  table = await startTestTable();
+  const documents = createDocumentClient({
+    region: TEST_REGION,
+    endpoint: table.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  codes = new AuthorizationCodeRepository(documents, TEST_TABLE);
+});
+
+afterAll(async () => {
+  await table?.close();
+});
+
+async function saveCode(codeHash: string): Promise<void> {
+  await codes.saveCode({
+    codeHash,
+    clientId: 'web-app',
+    redirectUri: 'https://app.example.com/cb',
+    userId: 'user-1',
+    scopes: ['api:read'],
+    authTime: NOW - 10,
+    amr: ['pwd'],
+    expiresAt: NOW + 60,
+  });
+}
+
+function redemption(codeHash: string, redemptionId: string, now = NOW): CodeRedemption {
+  return {
+    codeHash,
+    homeRegion: undefined,
+    clientId: 'web-app',
+    redirectUri: 'https://app.example.com/cb',
+    codeChallenge: undefined,
+    now,
+    familyId: 'family-1',
+    redemptionId,
+  };
+}
+
+describe('code redemption › lost response', () => {
+  it('reports its own write as a retry', async () => {
+    await saveCode('retry-code');
+    await codes.redeemCode(redemption('retry-code', 'request-a'));
+
+    const again = await codes.redeemCode(redemption('retry-code', 'request-a', NOW + 2));
+
+    expect(again.status).toBe('retried');
+  });
+
+  it('reports another request as a replay', async () => {
+    await saveCode('replay-code');
+    await codes.redeemCode(redemption('replay-code', 'request-a'));
+
+    const other = await codes.redeemCode(redemption('replay-code', 'request-b', NOW + 2));
+
+    expect(other.status).toBe('replayed');
+  });
+
+  it('reports a late retry as a replay', async () => {
+    await saveCode('late-code');
+    await codes.redeemCode(redemption('late-code', 'request-a'));
+
+    const late = await codes.redeemCode(redemption('late-code', 'request-a', NOW + 31));
+
+    expect(late.status).toBe('replayed');
+  });
+});
