@@ -18,9 +18,11 @@ export default defineDeployConfig({
   },
   tokenLifetimes: {
     accessTokenSeconds: 900,
+    idTokenSeconds: 300,
     refreshTokenIdleSeconds: 1_209_600,
     refreshTokenAbsoluteSeconds: 7_776_000,
   },
+  signingKeys: { rotationDays: 30 },
   logging: { level: 'INFO', retentionDays: 90 },
   alarms: { email: 'oauth-oncall@example.com' },
   tokenFunction: {

@@ -23,6 +23,20 @@ const seconds = (min: number, max: number, fallback: number) => {
   return z._default(z.pipe(z.pipe(digits, z.transform(Number)), inRange), fallback);
 };
 
+const days = (min: number, max: number, fallback: number) => {
+  const error = `must be a whole number of days from ${min} to ${max}`;
+  const digits = z.string().check(z.regex(/^\d{1,4}$/, { error }));
+  const inRange = z.number().check(z.minimum(min, { error }), z.maximum(max, { error }));
+  return z._default(z.pipe(z.pipe(digits, z.transform(Number)), inRange), fallback);
+};
+
+/** The ARN of a KMS key, such as a multi-Region key `arn:aws:kms:…:key/mrk-…`. */
+const kmsKeyArn = z.string().check(
+  z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+    error: 'must be the ARN of a KMS key, such as arn:aws:kms:eu-west-1:111122223333:key/mrk-…',
+  }),
+);
+
 /** The issuer identifier of RFC 8414: an https URL (http only on loopback), no query or fragment. */
 const issuerUrl = z.pipe(
   httpUrl('an http(s) URL such as https://auth.example.com').check(
@@ -95,7 +109,18 @@ const environmentSchema = z.object({
   AWS_REGION: z
     .string({ error: 'must name an AWS region such as eu-west-1' })
     .check(z.regex(REGION, { error: 'must name an AWS region such as eu-west-1' })),
+  KEY_ROTATION_DAYS: days(1, 365, 30),
+  KEY_ENCRYPTION_KMS_KEY_ID: z.optional(kmsKeyArn),
+  KEY_ENCRYPTION_KEY_FILE: z.optional(z.string().check(z.minLength(1))),
 });
+
+/**
+ * The key that encrypts the private signing keys in the table: a KMS key on AWS, or a
+ * key-encryption key in a local file.
+ */
+export type KeyEncryptionSettings =
+  | { kind: 'kms'; keyId: string }
+  | { kind: 'local-file'; path: string };
 
 export interface ServerConfig {
   /** The issuer identifier, without a trailing slash. */
@@ -125,6 +150,10 @@ export interface ServerConfig {
   tableRegions: string[];
   /** DynamoDB endpoints of other regions' replicas, for local tests of several regions. */
   regionEndpoints: Record<string, string>;
+  /** How long a signing key signs before the scheduled rotation replaces it. */
+  keyRotationDays: number;
+  /** Undefined when neither KEY_ENCRYPTION_KMS_KEY_ID nor KEY_ENCRYPTION_KEY_FILE is set. */
+  keyEncryption: KeyEncryptionSettings | undefined;
 }
 
 /** Reads and validates the server configuration, or throws a ConfigurationError. */
@@ -147,7 +176,24 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
     consistencyMode: values.CONSISTENCY_MODE,
     tableRegions: tableRegions(values.TABLE_REGIONS, values.AWS_REGION),
     regionEndpoints: values.DYNAMODB_REGION_ENDPOINTS ?? {},
+    keyRotationDays: values.KEY_ROTATION_DAYS,
+    keyEncryption: keyEncryption(values.KEY_ENCRYPTION_KMS_KEY_ID, values.KEY_ENCRYPTION_KEY_FILE),
   };
+}
+
+function keyEncryption(
+  kmsKeyId: string | undefined,
+  keyFile: string | undefined,
+): KeyEncryptionSettings | undefined {
+  if (kmsKeyId !== undefined && keyFile !== undefined) {
+    throw new ConfigurationError(
+      'Invalid configuration:\n  set only one of KEY_ENCRYPTION_KMS_KEY_ID (on AWS) and ' +
+        'KEY_ENCRYPTION_KEY_FILE (locally)',
+    );
+  }
+  if (kmsKeyId !== undefined) return { kind: 'kms', keyId: kmsKeyId };
+  if (keyFile !== undefined) return { kind: 'local-file', path: keyFile };
+  return undefined;
 }
 
 function tableRegions(listed: string[] | undefined, localRegion: string): string[] {

@@ -25,4 +25,17 @@ export const scheduledJobs: readonly ScheduledJob[] = [
     // Eventual mode has DynamoDB TTL; the strong mode lacks it.
     onlyInMode: 'strong',
   },
+  {
+    name: 'RotateSigningKeys',
+    entry: 'functions/handlers/rotate-signing-keys.ts',
+    // Hourly, so a key is promoted at most an hour after its period ends. The period itself is
+    // KEY_ROTATION_DAYS. The function also needs kms:GenerateDataKey on the key encryption key.
+    schedule: 'rate(1 hour)',
+    tableActions: [
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
+  },
 ];

@@ -23,6 +23,12 @@ export interface Route {
   readonly entry: string;
   /** Table actions the handler performs: its function is granted these and nothing more. */
   readonly tableActions: readonly TableAction[];
+  /**
+   * Table actions of the consuming writes that go to an item's home region (see
+   * storage/regional-tables.ts). In a multi-region eventual deployment the function is also
+   * granted these on every other region's replica.
+   */
+  readonly homeRegionActions?: readonly TableAction[];
 }
 
 const signingKeyActions: readonly TableAction[] = ['dynamodb:Query', 'dynamodb:PutItem'];
@@ -110,6 +116,9 @@ export const routes: readonly Route[] = [
     path: '/token',
     entry: 'functions/handlers/token.ts',
     tableActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', ...signingKeyActions],
+    // Redeeming a code and rotating a refresh token: an UpdateItem, and after a failed
+    // condition a consistent GetItem, on the home region's replica.
+    homeRegionActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   },
   {
     // Reads clients, refresh tokens and families, and loads the signing keys to verify access
@@ -127,8 +136,9 @@ export const routes: readonly Route[] = [
     ],
   },
   {
-    // Reads clients, revoked access tokens, refresh tokens, families and signing keys. Its one
-    // write (PutItem) records the id of a private_key_jwt assertion, so each is used once.
+    // Reads clients, users, revoked access tokens, refresh tokens, families and signing keys.
+    // Its one write (PutItem) records the id of a private_key_jwt assertion, so each is used
+    // once.
     name: 'Introspect',
     method: 'POST',
     path: '/introspect',

@@ -1,6 +1,6 @@
 /**
- * The house Lambda function: one per route, with the runtime, bundling, logging and
- * permissions that every handler of this server shares.
+ * The house Lambda function: one per route and one per scheduled job, with the runtime,
+ * bundling, logging and permissions that every handler of this server shares.
  */
 import path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -21,8 +21,14 @@ export const repositoryRoot = path.resolve(import.meta.dirname, '..');
 /** Service name in every log entry, the same as functions/http/logger.ts passes to Logger. */
 export const serviceName = 'oauth-server';
 
-/** The parts of a route that a function needs: the fallback route has no method or path. */
-export type FunctionRoute = Pick<Route, 'name' | 'entry' | 'tableActions'>;
+/**
+ * The parts of a route that a function needs: the fallback route has no method or path, and a
+ * scheduled job (functions/jobs.ts) has a schedule instead.
+ */
+export type FunctionRoute = Pick<Route, 'name' | 'entry' | 'tableActions' | 'homeRegionActions'>;
+
+/** A request makes at most a few DynamoDB calls, so a function still running after 5 s is stuck. */
+export const routeTimeout = Duration.seconds(5);
 
 export interface OAuthFunctionProps {
   /** Route whose handler module the function runs and whose table actions it is granted. */
@@ -30,6 +36,28 @@ export interface OAuthFunctionProps {
 
   /** The table replica in the function's own region. */
   readonly table: ITableV2;
+
+  /**
+   * ARNs of the other regions' replicas, on which the route's `homeRegionActions` are granted.
+   *
+   * @default - none
+   */
+  readonly homeRegionTableArns?: readonly string[];
+
+  /**
+   * An index of the table that the function's Query reads. Query is then granted on this
+   * index instead of the table.
+   *
+   * @default - Query, when among the route's actions, is granted on the table
+   */
+  readonly queryIndexName?: string;
+
+  /**
+   * How long an invocation may run.
+   *
+   * @default routeTimeout (5 seconds)
+   */
+  readonly timeout?: Duration;
 
   /**
    * Server settings for the handlers, such as ISSUER and the token lifetimes. The function
@@ -72,9 +100,6 @@ export interface OAuthFunctionProps {
  * NOTE: 512 MB is an estimate, not a measurement. Tune it with measured cold and warm latency.
  */
 const memorySizeMegabytes = 512;
-
-/** A request makes at most a few DynamoDB calls, so a function still running after 5 s is stuck. */
-const timeout = Duration.seconds(5);
 
 // ESM output has no `require`, which bundled CommonJS dependencies call for Node built-ins.
 const createRequireBanner =
@@ -127,7 +152,7 @@ export class OAuthFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: memorySizeMegabytes,
-      timeout,
+      timeout: props.timeout ?? routeTimeout,
       role: this.role,
       logGroup: this.logGroup,
       bundling,
@@ -139,7 +164,7 @@ export class OAuthFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     });
 
-    grantTableActions(this.role, props.table, props.route.tableActions);
+    grantTableActions(this.role, props);
     acknowledgeNagRule(
       this.lambdaFunction,
       'AwsSolutions-L1',
@@ -160,16 +185,32 @@ function functionEnvironment(props: OAuthFunctionProps): Record<string, string> 
 }
 
 /**
- * Allows exactly the route's actions on the table replica itself, and nothing when the route
- * has none.
+ * Allows exactly the route's actions: on the table replica itself, Query on the index when the
+ * function reads one, and the home-region actions on the other replicas. Nothing when the
+ * route has no actions.
  */
-function grantTableActions(role: Role, table: ITableV2, actions: FunctionRoute['tableActions']) {
-  if (actions.length === 0) return;
-
-  role.addToPolicy(
-    new PolicyStatement({
-      actions: [...actions],
-      resources: [table.tableArn],
-    }),
+function grantTableActions(role: Role, props: OAuthFunctionProps): void {
+  const { route, table, queryIndexName, homeRegionTableArns = [] } = props;
+  const onIndex = queryIndexName !== undefined;
+  const onTable = route.tableActions.filter(
+    (action) => !(onIndex && action === 'dynamodb:Query'),
   );
+
+  if (onTable.length > 0) {
+    role.addToPolicy(new PolicyStatement({ actions: onTable, resources: [table.tableArn] }));
+  }
+  if (onIndex && route.tableActions.includes('dynamodb:Query')) {
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${queryIndexName}`],
+      }),
+    );
+  }
+  const homeRegionActions = route.homeRegionActions ?? [];
+  if (homeRegionActions.length > 0 && homeRegionTableArns.length > 0) {
+    role.addToPolicy(
+      new PolicyStatement({ actions: [...homeRegionActions], resources: [...homeRegionTableArns] }),
+    );
+  }
 }

@@ -7,9 +7,12 @@ import {
   AttributeType,
   Billing,
   MultiRegionConsistency,
+  ProjectionType,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
+import type { GlobalSecondaryIndexPropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX_NAME } from '../functions/storage/expiry-index.ts';
 import type { ConsistencyMode } from './config/deploy-config.ts';
 
 export const partitionKeyName = 'pk';
@@ -29,9 +32,23 @@ export interface OAuthTableProps {
 }
 
 /**
+ * The index of the strong mode's sweeper (functions/storage/expiry-index.ts): items by the hour
+ * and shard in which they expire, then by `expiresAt`. Only keys are projected, because the
+ * sweeper deletes by key and checks the expiry again in its conditional delete.
+ */
+export const expiryIndex: GlobalSecondaryIndexPropsV2 = {
+  indexName: EXPIRY_INDEX_NAME,
+  partitionKey: { name: EXPIRY_BUCKET_ATTRIBUTE, type: AttributeType.STRING },
+  sortKey: { name: timeToLiveAttributeName, type: AttributeType.NUMBER },
+  projectionType: ProjectionType.KEYS_ONLY,
+};
+
+/**
  * Creates the table. In eventual mode DynamoDB's TTL deletes expired items. Strongly
- * consistent global tables do not support TTL, so in strong mode expired items stay until
- * something deletes them. Every read already treats an item past `expiresAt` as absent.
+ * consistent global tables do not support TTL, so in strong mode the table has the expiry
+ * index instead, from which a scheduled sweeper deletes expired items. Eventual mode leaves
+ * the index out, because every write of an expiring item would also write to it. Every read
+ * already treats an item past `expiresAt` as absent.
  */
 export function createOAuthTable(scope: Construct, id: string, props: OAuthTableProps): TableV2 {
   const strong = props.consistency === 'strong';
@@ -41,6 +58,7 @@ export function createOAuthTable(scope: Construct, id: string, props: OAuthTable
     sortKey: { name: sortKeyName, type: AttributeType.STRING },
     billing: Billing.onDemand(),
     ...(strong ? {} : { timeToLiveAttribute: timeToLiveAttributeName }),
+    ...(strong ? { globalSecondaryIndexes: [expiryIndex] } : {}),
     // Left out in eventual mode, the default, so that existing tables see no change.
     ...(strong ? { multiRegionConsistency: MultiRegionConsistency.STRONG } : {}),
     replicas: props.replicaRegions.map((region) => ({ region })),

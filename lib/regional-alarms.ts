@@ -1,7 +1,8 @@
 /**
- * The alarms of one region. Every function has alarms on its 5xx rate, p99 duration, errors
- * and throttles. The region's table replica has alarms on throttled requests and system
- * errors, and in eventual mode on the replication latency to each other replica.
+ * The alarms of one region. Every route's function has alarms on its 5xx rate, p99 duration,
+ * errors and throttles, and every scheduled job's function on failed runs. The region's table
+ * replica has alarms on throttled requests and system errors, and in eventual mode on the
+ * replication latency to each other replica.
  */
 import { Duration } from 'aws-cdk-lib';
 import {
@@ -43,6 +44,8 @@ export const alarmThresholds = {
   /** Invocations that ended in an unhandled error or a timeout. */
   functionErrors: 5,
   functionThrottles: 1,
+  /** Runs of a scheduled job that ended in an error or a timeout. */
+  jobErrors: 1,
   tableThrottledRequests: 1,
   tableSystemErrors: 1,
   /** Average replication latency to another replica, in milliseconds. */
@@ -63,6 +66,12 @@ export interface RegionalAlarmsProps {
   readonly namePrefix: string;
   readonly region: string;
   readonly functions: readonly MonitoredFunction[];
+  /**
+   * Functions of the scheduled jobs, which serve no requests.
+   *
+   * @default - none
+   */
+  readonly jobs?: readonly MonitoredFunction[];
   /** The table replica in this region. */
   readonly table: ITableV2;
   /** Table actions that the functions perform. */
@@ -96,6 +105,7 @@ export class RegionalAlarms extends Construct {
     this.#props = props;
 
     for (const monitored of props.functions) this.addFunctionAlarms(monitored);
+    for (const job of props.jobs ?? []) this.addJobAlarm(job);
     this.addTableAlarms();
     for (const receivingRegion of props.replicationRegions) {
       this.addReplicationAlarm(receivingRegion);
@@ -136,6 +146,19 @@ export class RegionalAlarms extends Construct {
       threshold: alarmThresholds.functionThrottles,
       greaterOrEqual: true,
       description: `Lambda throttled ${name} invocations: concurrency is exhausted.`,
+    });
+  }
+
+  /**
+   * Alarms on a single failed run, because a job runs only every few minutes or hours. A sweeper
+   * that keeps failing lets expired items pile up, and a failing rotation keeps old keys.
+   */
+  private addJobAlarm({ name, lambdaFunction }: MonitoredFunction): void {
+    this.addAlarm(`${name}Errors`, {
+      metric: lambdaFunction.metricErrors({ period, statistic: 'Sum' }),
+      threshold: alarmThresholds.jobErrors,
+      greaterOrEqual: true,
+      description: `A run of the scheduled job ${name} ended in an error or a timeout.`,
     });
   }
 

@@ -1,10 +1,12 @@
 /**
  * The authorization server in one region. An HTTP API has one Lambda function per route of the
- * route table and a fallback function on `$default`, and every function uses the table replica
- * in this region. The stack also has the custom domain when one is configured, alarms and a
+ * route table and a fallback function on `$default`, and an EventBridge rule invokes one
+ * function per scheduled job of functions/jobs.ts. Every function uses the table replica in
+ * this region, and this region's key of the multi-Region KMS key that encrypts the private
+ * signing keys. The stack also has the custom domain when one is configured, alarms and a
  * dashboard.
  */
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -23,9 +25,11 @@ import { Alias } from 'aws-cdk-lib/aws-lambda';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { ScheduledJob } from '../functions/jobs.ts';
 import { fallbackRoute, routes } from '../functions/routes.ts';
 import { createAlarmTopic } from './alarm-topic.ts';
 import type { DeployConfig } from './config/deploy-config.ts';
+import { signingKeyEnvironment } from './config/signing-keys.ts';
 import { tokenLifetimeEnvironment } from './config/token-lifetimes.ts';
 import { healthPath, issuerOf } from './domain-names.ts';
 import { acknowledgeNagRule } from './nag.ts';
@@ -35,6 +39,12 @@ import { RegionalAlarms } from './regional-alarms.ts';
 import type { MonitoredFunction } from './regional-alarms.ts';
 import { RegionalDashboard } from './regional-dashboard.ts';
 import { RegionalDomain } from './regional-domain.ts';
+import { jobQueryIndexes, jobsForMode, jobTimeout, scheduleJob } from './scheduled-jobs.ts';
+import {
+  keyEncryptionKeyVariable,
+  RegionalSigningKey,
+  signingKeyUse,
+} from './signing-key-encryption.ts';
 
 /** Route whose function gets the alias with provisioned concurrency. */
 export const tokenRouteName = 'Token';
@@ -56,7 +66,12 @@ export class RegionalStack extends Stack {
   readonly table: ITableV2;
   /** Issuer identifier that the functions receive as ISSUER. */
   readonly issuer: string;
+  /** Functions of the routes and the fallback, by route name. */
   readonly functions = new Map<string, OAuthFunction>();
+  /** Functions of the scheduled jobs that the consistency mode runs, by job name. */
+  readonly jobs = new Map<string, OAuthFunction>();
+  /** This region's key of the multi-Region key that encrypts the private signing keys. */
+  readonly signingKey: RegionalSigningKey;
   readonly tokenAlias: Alias;
   readonly domain: RegionalDomain | undefined;
   readonly #config: DeployConfig;
@@ -67,6 +82,11 @@ export class RegionalStack extends Stack {
     this.#config = config;
 
     this.table = this.replicaInThisRegion();
+    this.signingKey = new RegionalSigningKey(this, 'SigningKeyEncryption', {
+      tableName: config.table.name,
+      primaryRegion: config.primaryRegion,
+      logRetention: config.logging.retentionDays,
+    });
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: this.stackName,
       description: 'OAuth 2.0 authorization server',
@@ -91,6 +111,7 @@ export class RegionalStack extends Stack {
       config.domain === undefined ? this.httpApi.apiEndpoint : issuerOf(config.domain.name);
 
     this.tokenAlias = this.addRoutes();
+    this.addJobs();
     this.addMonitoring();
     this.addOutputs();
   }
@@ -144,18 +165,35 @@ export class RegionalStack extends Stack {
     return tokenAlias;
   }
 
-  private addFunction(route: FunctionRoute): OAuthFunction {
+  /** Creates each job's function and the rule that invokes it on the job's schedule. */
+  private addJobs(): void {
+    for (const job of jobsForMode(this.#config.consistency)) {
+      const oauthFunction = this.addFunction(job, job);
+      scheduleJob(this, job, oauthFunction.lambdaFunction);
+    }
+  }
+
+  /**
+   * Creates the function of a route, or of a scheduled job when `job` is given, with its table
+   * and KMS permissions.
+   */
+  private addFunction(route: FunctionRoute, job?: ScheduledJob): OAuthFunction {
     const config = this.#config;
     const isToken = route.name === tokenRouteName;
+    const queryIndexName = job === undefined ? undefined : jobQueryIndexes[job.name];
     const oauthFunction = new OAuthFunction(this, route.name, {
       route,
       table: this.table,
+      homeRegionTableArns: this.homeRegionTableArns(),
+      queryIndexName,
+      timeout: job === undefined ? undefined : jobTimeout,
       environment: this.functionEnvironment(route),
       logLevel: config.logging.level,
       logRetention: config.logging.retentionDays,
       tracing: config.tracing,
       reservedConcurrentExecutions: isToken ? config.tokenFunction.reservedConcurrency : undefined,
     });
+    this.signingKey.grant(oauthFunction.role, signingKeyUse(route, queryIndexName !== undefined));
     if (config.tracing) {
       acknowledgeNagRule(
         oauthFunction.role,
@@ -164,8 +202,30 @@ export class RegionalStack extends Stack {
           'so active tracing needs Resource "*"; the role allows no other action on "*".',
       );
     }
-    this.functions.set(route.name, oauthFunction);
+    if (job === undefined) this.functions.set(route.name, oauthFunction);
+    else this.jobs.set(route.name, oauthFunction);
     return oauthFunction;
+  }
+
+  /**
+   * Returns the ARNs of the other regions' replicas, where consuming writes go in eventual mode
+   * (the home-region rule of functions/storage/regional-tables.ts). Strong mode checks
+   * conditions across regions and writes locally, and one region has no other replica.
+   */
+  private homeRegionTableArns(): string[] {
+    const config = this.#config;
+    if (config.consistency !== 'eventual') return [];
+    return config.regions
+      .filter((region) => region !== this.region)
+      .map((region) =>
+        this.formatArn({
+          service: 'dynamodb',
+          region,
+          resource: 'table',
+          resourceName: config.table.name,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      );
   }
 
   /** Settings of the handlers: those of functions/config.ts plus the multi-region ones. */
@@ -174,6 +234,8 @@ export class RegionalStack extends Stack {
     return {
       ISSUER: this.issuer,
       ...tokenLifetimeEnvironment(config.tokenLifetimes),
+      ...signingKeyEnvironment(config.signingKeys),
+      [keyEncryptionKeyVariable]: this.signingKey.keyArn,
       CONSISTENCY_MODE: config.consistency,
       TABLE_REGIONS: config.regions.join(','),
       // A health check must see the table as it is now, not a signing key cached for a minute.
@@ -220,12 +282,21 @@ export class RegionalStack extends Stack {
         ? config.regions.filter((region) => region !== this.region)
         : [];
 
+    const jobs: MonitoredFunction[] = [...this.jobs].map(([name, oauthFunction]) => ({
+      name,
+      lambdaFunction: oauthFunction.lambdaFunction,
+      logGroup: oauthFunction.logGroup,
+    }));
+
     const alarms = new RegionalAlarms(this, 'Alarms', {
       namePrefix: config.stackNamePrefix,
       region: this.region,
       functions: monitored,
+      jobs,
       table: this.table,
-      tableActions: [...routes, fallbackRoute].flatMap((route) => route.tableActions),
+      tableActions: [...routes, fallbackRoute, ...jobsForMode(config.consistency)].flatMap(
+        (route) => route.tableActions,
+      ),
       replicationRegions,
       topic: createAlarmTopic(this, config.alarms, this.region),
     });

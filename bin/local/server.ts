@@ -10,9 +10,11 @@ import { pathToFileURL } from 'node:url';
 import type { HttpHandler } from '../../functions/http/handler.ts';
 import type { HttpResponse } from '../../functions/http/responses.ts';
 import { loadServerConfig } from '../../functions/config.ts';
+import { ensureKeyEncryptionKeyFile } from '../../functions/crypto/local-file-key-encryption.ts';
 import { fallbackRoute, findRoute, routes } from '../../functions/routes.ts';
 import { buildContext, buildEvent, newRequestId } from './api-gateway-event.ts';
-import { ensureTable, startDynalite, type LocalTable } from './local-table.ts';
+import { ensureTable, LocalServerError, startDynalite, type LocalTable } from './local-table.ts';
+import { removeTableEndpoint, writeTableEndpoint } from './table-endpoint-file.ts';
 
 export interface LocalServerOptions {
   port: number;
@@ -22,7 +24,11 @@ export interface LocalServerOptions {
   tableName: string;
   /** An external DynamoDB-compatible endpoint, in place of the embedded dynalite. */
   dynamodbEndpoint?: string;
-  /** Variables passed to the handlers, such as ACCESS_TOKEN_LIFETIME_SECONDS. */
+  /**
+   * Variables passed to the handlers, such as ACCESS_TOKEN_LIFETIME_SECONDS. Without
+   * KEY_ENCRYPTION_KEY_FILE or KEY_ENCRYPTION_KMS_KEY_ID, private signing keys are encrypted
+   * under `<dataDirectory>/key-encryption-key`, which the first start creates.
+   */
   environment: NodeJS.ProcessEnv;
 }
 
@@ -54,6 +60,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     : await startDynalite(options.dataDirectory);
 
   prepareHandlerEnvironment(options, table.endpoint);
+  await createKeyEncryptionKeyFile(process.env.KEY_ENCRYPTION_KEY_FILE);
   const tableClient = new DynamoDBClient({
     region: process.env.AWS_REGION,
     endpoint: table.endpoint,
@@ -62,6 +69,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     expiryIndex: process.env.CONSISTENCY_MODE === 'strong',
   });
   tableClient.destroy();
+  const embedded = !options.dynamodbEndpoint;
+  if (embedded) {
+    // Other processes, such as the administration command, cannot open the locked folder.
+    const keyFile = process.env.KEY_ENCRYPTION_KEY_FILE;
+    await writeTableEndpoint(options.dataDirectory, {
+      endpoint: table.endpoint,
+      tableName: options.tableName,
+      pid: process.pid,
+      ...(keyFile ? { keyEncryptionKeyFile: keyFile } : {}),
+    });
+  }
 
   const handlers = await importHandlers();
   const servers = await listen(options.port, (request, response) =>
@@ -73,6 +91,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     tableEndpoint: table.endpoint,
     close: async () => {
       await Promise.all(servers.map(closeServer));
+      if (embedded) await removeTableEndpoint(options.dataDirectory);
       await table.close();
     },
   };
@@ -93,8 +112,33 @@ function prepareHandlerEnvironment(options: LocalServerOptions, endpoint: string
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });
+  if (!options.environment.KEY_ENCRYPTION_KMS_KEY_ID) {
+    process.env.KEY_ENCRYPTION_KEY_FILE =
+      options.environment.KEY_ENCRYPTION_KEY_FILE || defaultKeyEncryptionKeyFile(options);
+  }
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
+}
+
+function defaultKeyEncryptionKeyFile(options: LocalServerOptions): string {
+  return join(options.dataDirectory, 'key-encryption-key');
+}
+
+/**
+ * Creates the key-encryption key file with 32 random bytes, readable only by its owner,
+ * unless it exists. It is as secret as the table: with both, anyone can sign tokens.
+ */
+async function createKeyEncryptionKeyFile(path: string | undefined): Promise<void> {
+  if (path === undefined) return;
+  try {
+    await ensureKeyEncryptionKeyFile(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new LocalServerError(
+      `The key-encryption key file ${path} cannot be created: ${reason}. Set ` +
+        'KEY_ENCRYPTION_KEY_FILE to a writable path, or DATA_DIR to a writable folder.',
+    );
+  }
 }
 
 interface LoadedHandlers {

@@ -2,13 +2,8 @@
 import cors from '@middy/http-cors';
 import { httpHandler } from '../http/handler.ts';
 import { jsonResponse } from '../http/responses.ts';
+import { JWKS_MAX_AGE_SECONDS } from '../oauth/signing-keys.ts';
 import { signingKeys } from '../runtime/services.ts';
-
-/**
- * How long clients and resource servers may cache the key set. A new signing key must be
- * published at least this long before it signs, so every cached copy knows it in time.
- */
-export const JWKS_MAX_AGE_SECONDS = 300;
 
 export const handler = httpHandler(
   async () => {

@@ -22,6 +22,7 @@ import {
   type InteractionStore,
 } from './grant-records.ts';
 import { implicitResponseParameters } from './implicit.ts';
+import { isBeforeCutoff } from './revocation-cutoffs.ts';
 import type { SigningKeys } from './signing-keys.ts';
 import type { ConsentStore, Session, SessionStore, User, UserStore } from './users.ts';
 
@@ -106,7 +107,11 @@ function needsLogin(
   return request.maxAge !== undefined && epochSeconds(clock) - session.authTime > request.maxAge;
 }
 
-/** Reads the signed-in user behind a session cookie value, or undefined. */
+/**
+ * Reads the signed-in user behind a session cookie value, or undefined. A session whose
+ * sign-in is before the user's `signedOutAt` no longer counts: the user was signed out
+ * everywhere.
+ */
 export async function findSignedInUser(
   cookieValue: string | undefined,
   context: Pick<AuthorizationContext, 'sessions' | 'users'>,
@@ -117,6 +122,7 @@ export async function findSignedInUser(
   if (session === undefined) return undefined;
   const user = await context.users.findUserById(session.userId);
   if (user === undefined || user.disabled) return undefined;
+  if (isBeforeCutoff(session.authTime, user.signedOutAt)) return undefined;
   return { session, user };
 }
 

@@ -102,6 +102,12 @@ export interface RegisteredClient {
    * RP-Initiated Logout 1.0), matched like `redirectUris`.
    */
   postLogoutRedirectUris?: string[];
+  /**
+   * Seconds since the Unix epoch. Refresh token families that the client's grants started
+   * before it, and access tokens issued (`iat`) before it, are revoked. The administration
+   * command `tokens revoke --client` sets it.
+   */
+  tokensRevokedBefore?: number;
 }
 
 export function isPublicClient(client: RegisteredClient): boolean {

@@ -61,8 +61,16 @@ export async function signIdToken(claims: IdTokenClaims, key: ActiveSigningKey):
     .sign(key.privateKey);
 }
 
-/** The SHA-2 function whose size matches each algorithm's (OpenID Connect Core 3.1.3.6). */
-const HASH_FUNCTIONS: Record<SigningAlgorithm, string> = { ES256: 'sha256', RS256: 'sha256' };
+/**
+ * The SHA-2 function whose size matches each algorithm's (OpenID Connect Core 3.1.3.6). EdDSA
+ * names no hash; for Ed25519 keys the OpenID Connect working group chose SHA-512 (OpenID
+ * Connect Token Hash Algorithms 1.0).
+ */
+const HASH_FUNCTIONS: Record<SigningAlgorithm, string> = {
+  ES256: 'sha256',
+  RS256: 'sha256',
+  EdDSA: 'sha512',
+};
 
 /**
  * Returns the `at_hash` of a token: the left half of its hash under the signing algorithm's

@@ -4,6 +4,8 @@
  *
  * An access token is active when it verifies as the server's own (see verifyAccessToken), its
  * `jti` is not revoked, and the refresh token family that it names, if any, is not revoked.
+ * Its client must still exist, and must not have had its tokens revoked since the token's
+ * `iat`. A user's token also needs the user to exist, be enabled and not be signed out since.
  * A refresh token is active while the token endpoint would accept it. Everything else gets
  * `{"active": false}` and nothing more, as RFC 7662 section 2.2 requires.
  */
@@ -13,6 +15,7 @@ import { readClientCredentials } from './client-authentication.ts';
 import { isPublicClient, type RegisteredClient } from './client.ts';
 import { UnauthorizedClientError } from './errors.ts';
 import type { FoundRefreshToken } from './refresh-tokens.ts';
+import { isBeforeCutoff } from './revocation-cutoffs.ts';
 import { findToken, readPresentedToken, type TokenLookupContext } from './token-lookup.ts';
 
 /** The response of RFC 7662 section 2.2. */
@@ -63,7 +66,7 @@ export async function handleIntrospectionRequest(
   const response =
     found.type === 'access_token'
       ? await describeAccessToken(found.accessToken, context)
-      : describeRefreshToken(found.refreshToken, context);
+      : await describeRefreshToken(found.refreshToken, context);
   return { client, response };
 }
 
@@ -81,13 +84,18 @@ async function describeAccessToken(
   context: TokenLookupContext,
 ): Promise<IntrospectionResponse> {
   const family = accessToken.refreshFamily;
+  // The client credentials grant issues tokens whose subject is the client itself.
+  const userId = accessToken.subject === accessToken.clientId ? undefined : accessToken.subject;
+  const { clientId, issuedAt } = accessToken;
+  const holders = { clientId, userId, issuedAt, authTime: issuedAt };
   // NOTE: the store drops a family past its absolute limit, so a token that outlives that limit
   // reads as active again after it even when its family was revoked.
-  const [jtiRevoked, familyRevoked] = await Promise.all([
+  const [jtiRevoked, familyRevoked, holdersValid] = await Promise.all([
     context.revokedAccessTokens.isAccessTokenRevoked(accessToken.jti),
     family === undefined ? false : context.refreshTokens.isFamilyRevoked(family),
+    areHoldersValid(holders, context),
   ]);
-  if (jtiRevoked || familyRevoked) return INACTIVE;
+  if (jtiRevoked || familyRevoked || !holdersValid) return INACTIVE;
 
   return {
     active: true,
@@ -108,13 +116,17 @@ async function describeAccessToken(
  * Describes a refresh token. It has no `iat`, `aud` or `jti`, because the server stores no
  * issue time per token and a refresh token is meant only for the token endpoint.
  */
-function describeRefreshToken(
+async function describeRefreshToken(
   found: FoundRefreshToken,
   context: TokenLookupContext,
-): IntrospectionResponse {
+): Promise<IntrospectionResponse> {
   if (!context.refreshTokens.isActive(found)) return INACTIVE;
 
   const { token, family } = found;
+  const holder = { clientId: family.clientId, userId: family.userId };
+  const times = { issuedAt: family.createdAt, authTime: family.authTime };
+  if (!(await areHoldersValid({ ...holder, ...times }, context))) return INACTIVE;
+
   return {
     active: true,
     token_type: 'refresh_token',
@@ -124,4 +136,36 @@ function describeRefreshToken(
     exp: token.expiresAt,
     ...(family.scopes.length > 0 ? { scope: family.scopes.join(' ') } : {}),
   };
+}
+
+/** The client and user whom a token was issued to, and when its grant began. */
+interface TokenHolders {
+  clientId: string;
+  /** Absent for a token of the client credentials grant. */
+  userId: string | undefined;
+  /** When the token, or its refresh token family, was issued; seconds since the Unix epoch. */
+  issuedAt: number;
+  /** When the user signed in for the grant; seconds since the Unix epoch. */
+  authTime: number;
+}
+
+/**
+ * Returns whether the token's client still exists with no revocation of its tokens since
+ * `issuedAt`, and its user, if any, exists, is enabled and was not signed out since `authTime`.
+ * The token endpoint rejects a refresh on the same conditions.
+ */
+async function areHoldersValid(
+  holders: TokenHolders,
+  context: TokenLookupContext,
+): Promise<boolean> {
+  const { clientId, userId } = holders;
+  const [client, user] = await Promise.all([
+    context.clientStore.findClient(clientId),
+    userId === undefined ? undefined : context.users.findUserById(userId),
+  ]);
+  if (client === undefined) return false;
+  if (isBeforeCutoff(holders.issuedAt, client.tokensRevokedBefore)) return false;
+  if (userId === undefined) return true;
+  if (user === undefined || user.disabled) return false;
+  return !isBeforeCutoff(holders.authTime, user.signedOutAt);
 }

@@ -10,15 +10,24 @@ import {
   type VerifiedAccessToken,
 } from './access-token-verification.ts';
 import type { ClientAuthenticator } from './client-authentication.ts';
+import type { ClientStore } from './client.ts';
 import { InvalidRequestError } from './errors.ts';
 import type { FoundRefreshToken, RefreshTokens } from './refresh-tokens.ts';
 import type { RevokedAccessTokenStore } from './revoked-access-tokens.ts';
+import type { UserStore } from './users.ts';
 
 export type TokenType = 'access_token' | 'refresh_token';
 
 /** Dependencies of the revocation and introspection endpoints. */
 export interface TokenLookupContext extends AccessTokenVerifier {
   clients: ClientAuthenticator;
+  /**
+   * Reads the client that a presented token was issued to, so that introspection can check
+   * that it exists and its `tokensRevokedBefore`.
+   */
+  clientStore: ClientStore;
+  /** Reads the user of a presented token, whom introspection checks like the token endpoint. */
+  users: UserStore;
   refreshTokens: RefreshTokens;
   revokedAccessTokens: RevokedAccessTokenStore;
 }

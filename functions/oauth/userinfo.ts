@@ -15,6 +15,7 @@ import {
   InvalidTokenError,
 } from './errors.ts';
 import { OPENID_SCOPE } from './id-token.ts';
+import { isBeforeCutoff } from './revocation-cutoffs.ts';
 import type { User, UserStore } from './users.ts';
 
 /** The places where a request may carry an access token. */
@@ -93,7 +94,8 @@ const INVALID_TOKEN = 'The access token is invalid, expired or revoked.';
 
 /**
  * Verifies the access token and returns the claims of its user. Throws `invalid_token` for a
- * token that fails verification, is revoked, or whose user is disabled or deleted, and
+ * token that fails verification, is revoked, was issued before its user was signed out
+ * everywhere, or whose user is disabled or deleted, and
  * `insufficient_scope` for a token without `openid`.
  */
 export async function handleUserinfoRequest(
@@ -115,6 +117,9 @@ export async function handleUserinfoRequest(
   const user = await context.users.findUserById(verified.subject);
   if (user === undefined || user.disabled) {
     throw new InvalidTokenError('The user of this access token is disabled or deleted.');
+  }
+  if (isBeforeCutoff(verified.issuedAt, user.signedOutAt)) {
+    throw new InvalidTokenError('The user of this access token was signed out.');
   }
   return userinfoClaims(user, scopes);
 }

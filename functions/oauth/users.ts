@@ -27,6 +27,12 @@ export interface User {
   disabled?: boolean;
   /** Milliseconds since the Unix epoch. */
   createdAt: number;
+  /**
+   * Seconds since the Unix epoch. Sessions and refresh token families whose sign-in
+   * (`authTime`) is before it, and access tokens issued (`iat`) before it, are no longer
+   * valid: the user was signed out everywhere.
+   */
+  signedOutAt?: number;
 }
 
 export interface UserStore {

@@ -4,6 +4,7 @@
  * caches in front of them. Creating them performs no I/O.
  */
 import { isLoopbackUrl } from '../config.ts';
+import { createKeyEncryption } from '../crypto/configured-key-encryption.ts';
 import type { AuthorizationContext } from '../oauth/authorization.ts';
 import { CachedClientStore } from '../oauth/cached-client-store.ts';
 import { ClientAuthenticator } from '../oauth/client-authentication.ts';
@@ -74,6 +75,7 @@ export const signingKeys = new SigningKeys(
   new SigningKeyRepository(documents, table),
   clock,
   config.memoryCacheSeconds,
+  createKeyEncryption(config.keyEncryption, config.dynamodb.region),
 );
 
 const codes = new AuthorizationCodeRepository(documents, table, regionalTables);
@@ -125,6 +127,8 @@ export const tokenEndpoint: TokenEndpointContext = {
 export const tokenLookup: TokenLookupContext = {
   issuer: config.issuer,
   clients: tokenEndpoint.clients,
+  clientStore,
+  users,
   signingKeys,
   refreshTokens: tokenEndpoint.refreshTokens,
   revokedAccessTokens: new RevokedAccessTokenRepository(documents, table, clock),

@@ -7,8 +7,9 @@ export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
   readonly operation: string;
 
-  constructor(operation: string, cause: unknown) {
-    super(`DynamoDB ${operation} failed`, { cause });
+  /** `service` names the dependency: DynamoDB, or KMS for the keys that protect signing keys. */
+  constructor(operation: string, cause: unknown, service: 'DynamoDB' | 'KMS' = 'DynamoDB') {
+    super(`${service} ${operation} failed`, { cause });
     this.operation = operation;
   }
 }

@@ -16,6 +16,8 @@
  * | refresh token  | `REFRESH_TOKEN#<tokenHash>`      | `TOKEN`                         |
  * | assertion jti  | `CLIENT_ASSERTION#<jtiHash>`     | `CLIENT_ASSERTION`              |
  * | revoked jti    | `REVOKED_JTI#<jti>`              | `JTI`                           |
+ * | client entry   | `CLIENTS`                        | `<clientId>`                    |
+ * | user entry     | `USERS`                          | `<normalized username>`         |
  *
  * All signing keys share one partition, so one Query loads them, and the sort key orders
  * each algorithm's keys by generation. A username item contains the `userId` of the user who
@@ -23,6 +25,16 @@
  * normalized by `normalizeUsername`: trimmed, NFKC, lower case. Short-lived items carry
  * `expiresAt`, in seconds since the Unix epoch, which is the table's TTL attribute. DynamoDB
  * deletes expired items late, so every read treats an item past `expiresAt` as absent.
+ *
+ * The `CLIENTS` and `USERS` partitions are directories, so the administration commands list
+ * clients and users with a paginated Query instead of a Scan. A client entry contains the
+ * client id, a user entry the user id. Each entry is a write of its own beside the main item,
+ * without a transaction, in an order that keeps the directory a superset: a create writes the
+ * entry before the client or user item, and a delete removes it after. An interrupted create
+ * or delete therefore leaves at most an entry without its item, which listings mark and a
+ * repeated delete removes. The runtime never reads the directories. Each directory is one
+ * partition, which DynamoDB limits to 1,000 writes per second: ample for administration, but
+ * a bottleneck for self-service sign-up.
  */
 import { normalizeUsername } from '../oauth/username.ts';
 
@@ -43,6 +55,22 @@ export const signingKeyKey = (algorithm: string, generation: number): ItemKey =>
 });
 
 export const userKey = (userId: string): ItemKey => ({ pk: `USER#${userId}`, sk: 'USER' });
+
+export const CLIENT_DIRECTORY_PARTITION = 'CLIENTS';
+
+/** A client's entry in the directory of clients, sorted by client id. */
+export const clientDirectoryKey = (clientId: string): ItemKey => ({
+  pk: CLIENT_DIRECTORY_PARTITION,
+  sk: clientId,
+});
+
+export const USER_DIRECTORY_PARTITION = 'USERS';
+
+/** A user's entry in the directory of users, sorted by normalized username. */
+export const userDirectoryKey = (username: string): ItemKey => ({
+  pk: USER_DIRECTORY_PARTITION,
+  sk: normalizeUsername(username),
+});
 
 export const usernameKey = (username: string): ItemKey => ({
   pk: `USERNAME#${normalizeUsername(username)}`,

@@ -2,6 +2,7 @@
  * The deployment configuration: what a team writes in deploy.config.ts (DeployConfigInput),
  * and the validated form with every default applied (DeployConfig) that the stacks read.
  */
+import type { SigningKeySettings } from './signing-keys.ts';
 import type { TokenLifetimes } from './token-lifetimes.ts';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript), the values of POWERTOOLS_LOG_LEVEL. */
@@ -54,6 +55,16 @@ export interface TableInput {
    * @default 'retain'
    */
   readonly removalPolicy?: 'retain' | 'destroy';
+}
+
+export interface SigningKeysInput {
+  /**
+   * Days that a signing key signs tokens before the scheduled rotation replaces it with the
+   * next key, from 1 to 365 (KEY_ROTATION_DAYS).
+   *
+   * @default 30
+   */
+  readonly rotationDays?: number;
 }
 
 export interface LoggingInput {
@@ -185,6 +196,8 @@ export interface DeployConfigInput {
    */
   readonly tokenLifetimes?: Partial<TokenLifetimes>;
   /** @default - see each property */
+  readonly signingKeys?: SigningKeysInput;
+  /** @default - see each property */
   readonly logging?: LoggingInput;
   /**
    * Where alarms send notifications: set `email` or `topicArns`.
@@ -215,6 +228,7 @@ export interface DeployConfig {
   readonly table: Required<TableInput>;
   readonly domain: DomainInput | undefined;
   readonly tokenLifetimes: TokenLifetimes;
+  readonly signingKeys: SigningKeySettings;
   readonly logging: Required<LoggingInput>;
   readonly alarms: AlarmsInput;
   readonly tokenFunction: {

@@ -6,6 +6,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import type { DeployConfig, DeployConfigInput } from './deploy-config.ts';
 import { powertoolsLogLevels } from './deploy-config.ts';
+import { keyRotationSetting } from './signing-keys.ts';
 import { strongConsistencyProblem } from './strong-consistency.ts';
 import { tokenLifetimeSettings } from './token-lifetimes.ts';
 import type { LifetimeSetting } from './token-lifetimes.ts';
@@ -91,11 +92,21 @@ const domainSchema = z.strictObject({
 
 const tokenLifetimesSchema = z.strictObject({
   accessTokenSeconds: lifetime(tokenLifetimeSettings.accessTokenSeconds),
+  idTokenSeconds: lifetime(tokenLifetimeSettings.idTokenSeconds),
   authorizationCodeSeconds: lifetime(tokenLifetimeSettings.authorizationCodeSeconds),
   refreshTokenIdleSeconds: lifetime(tokenLifetimeSettings.refreshTokenIdleSeconds),
   refreshTokenAbsoluteSeconds: lifetime(tokenLifetimeSettings.refreshTokenAbsoluteSeconds),
   refreshTokenReuseGraceSeconds: lifetime(tokenLifetimeSettings.refreshTokenReuseGraceSeconds),
   sessionSeconds: lifetime(tokenLifetimeSettings.sessionSeconds),
+});
+
+const rotationRule =
+  `must be a whole number of days from ${keyRotationSetting.min} to ${keyRotationSetting.max}`;
+
+const signingKeysSchema = z.strictObject({
+  rotationDays: integer(keyRotationSetting.min, keyRotationSetting.max, rotationRule).default(
+    keyRotationSetting.defaultDays,
+  ),
 });
 
 const loggingSchema = z.strictObject({
@@ -164,6 +175,7 @@ const deployConfigShape = {
   table: tableSchema.prefault({}),
   domain: domainSchema.optional(),
   tokenLifetimes: tokenLifetimesSchema.prefault({}),
+  signingKeys: signingKeysSchema.prefault({}),
   logging: loggingSchema.prefault({}),
   alarms: alarmsSchema.optional(),
   tokenFunction: tokenFunctionSchema.prefault({}),
@@ -357,6 +369,7 @@ function resolve(config: ParsedConfig): DeployConfig {
     table: config.table,
     domain: config.domain,
     tokenLifetimes: config.tokenLifetimes,
+    signingKeys: config.signingKeys,
     logging: config.logging,
     alarms: config.alarms ?? {},
     tokenFunction: {

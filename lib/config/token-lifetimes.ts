@@ -19,6 +19,12 @@ export const tokenLifetimeSettings = {
     max: 86_400,
     defaultSeconds: 3_600,
   },
+  idTokenSeconds: {
+    variable: 'ID_TOKEN_LIFETIME_SECONDS',
+    min: 60,
+    max: 86_400,
+    defaultSeconds: 300,
+  },
   authorizationCodeSeconds: {
     variable: 'AUTHORIZATION_CODE_LIFETIME_SECONDS',
     min: 10,

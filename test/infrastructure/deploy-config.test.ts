@@ -1,6 +1,7 @@
 /**
  * Validation of the deployment configuration: the message for each bad value, the defaults,
- * the ranges of the token lifetimes compared with the functions' own, and loading the file.
+ * the ranges of the token lifetimes and the key rotation period compared with the functions'
+ * own, and loading the file.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { loadServerConfig } from '../../functions/config.ts';
 import type { ServerConfig } from '../../functions/config.ts';
 import { loadDeployConfig } from '../../lib/config/load-deploy-config.ts';
 import { DeployConfigError, parseDeployConfig } from '../../lib/config/parse-deploy-config.ts';
+import { keyRotationSetting } from '../../lib/config/signing-keys.ts';
 import { tokenLifetimeNames, tokenLifetimeSettings } from '../../lib/config/token-lifetimes.ts';
 import type { TokenLifetimeName } from '../../lib/config/token-lifetimes.ts';
 import { repositoryRoot } from '../../lib/oauth-function.ts';
@@ -141,6 +143,27 @@ const invalidConfigs: [string, unknown, string][] = [
     { tokenLifetimes: { sessionSeconds: '3600' } },
     'tokenLifetimes.sessionSeconds: must be a whole number of seconds from 60 to 2592000 ' +
       '(got "3600")',
+  ],
+  [
+    'an ID token lifetime above a day',
+    { tokenLifetimes: { idTokenSeconds: 86_401 } },
+    'tokenLifetimes.idTokenSeconds: must be a whole number of seconds from 60 to 86400 ' +
+      '(got 86401)',
+  ],
+  [
+    'a key rotation period of 0 days',
+    { signingKeys: { rotationDays: 0 } },
+    'signingKeys.rotationDays: must be a whole number of days from 1 to 365 (got 0)',
+  ],
+  [
+    'a fractional key rotation period',
+    { signingKeys: { rotationDays: 7.5 } },
+    'signingKeys.rotationDays: must be a whole number of days from 1 to 365 (got 7.5)',
+  ],
+  [
+    'an unknown signing key property',
+    { signingKeys: { rotationHours: 24 } },
+    'signingKeys: unknown property "rotationHours"',
   ],
   [
     'a reuse grace above 60',
@@ -279,12 +302,14 @@ describe('parseDeployConfig defaults', () => {
       domain: undefined,
       tokenLifetimes: {
         accessTokenSeconds: 3600,
+        idTokenSeconds: 300,
         authorizationCodeSeconds: 60,
         refreshTokenIdleSeconds: 1_209_600,
         refreshTokenAbsoluteSeconds: 7_776_000,
         refreshTokenReuseGraceSeconds: 5,
         sessionSeconds: 43_200,
       },
+      signingKeys: { rotationDays: 30 },
       logging: { level: 'INFO', retentionDays: 90 },
       alarms: {},
       tokenFunction: { reservedConcurrency: undefined, provisionedConcurrency: undefined },
@@ -343,6 +368,7 @@ describe('parseDeployConfig defaults', () => {
 /** The ServerConfig field that each lifetime setting becomes in the functions. */
 const serverConfigFields: Record<TokenLifetimeName, keyof ServerConfig> = {
   accessTokenSeconds: 'accessTokenLifetimeSeconds',
+  idTokenSeconds: 'idTokenLifetimeSeconds',
   authorizationCodeSeconds: 'authorizationCodeLifetimeSeconds',
   refreshTokenIdleSeconds: 'refreshTokenIdleSeconds',
   refreshTokenAbsoluteSeconds: 'refreshTokenAbsoluteSeconds',
@@ -381,6 +407,28 @@ describe('token lifetime ranges', () => {
     for (const rejected of [min - 1, max + 1]) {
       expect(() => runtime(rejected)).toThrow(variable);
       expect(() => deploy(rejected)).toThrow(`tokenLifetimes.${name}`);
+    }
+  });
+});
+
+describe('key rotation range', () => {
+  it('matches the functions', () => {
+    const { variable, min, max, defaultDays } = keyRotationSetting;
+    const runtime = (value?: number) => {
+      const environment = value === undefined ? {} : { [variable]: String(value) };
+      return loadServerConfig({ ...runtimeBase, ...environment });
+    };
+    const deploy = (value: number) => parseDeployConfig({ signingKeys: { rotationDays: value } });
+
+    expect(runtime().keyRotationDays).toBe(defaultDays);
+    expect(parseDeployConfig({}).signingKeys.rotationDays).toBe(defaultDays);
+    for (const accepted of [min, max]) {
+      expect(runtime(accepted).keyRotationDays).toBe(accepted);
+      expect(deploy(accepted).signingKeys.rotationDays).toBe(accepted);
+    }
+    for (const rejected of [min - 1, max + 1]) {
+      expect(() => runtime(rejected)).toThrow(variable);
+      expect(() => deploy(rejected)).toThrow('signingKeys.rotationDays');
     }
   });
 });

@@ -1,18 +1,21 @@
 /**
  * A three-region deployment in eventual mode with a custom domain and every operational
- * option set, synthesized once without bundling: the replicas, the regional stacks, the
- * certificates, records and health checks, the alarms, and least privilege on each region's
- * replica.
+ * option set, synthesized once without bundling. The tests cover the replicas, the regional
+ * stacks, the certificates, records and health checks, the alarms and the scheduled jobs. They
+ * also check least privilege on each region's replica and, for consuming writes, on the others.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scheduledJobs } from '../../functions/jobs.ts';
 import { fallbackRoute, routes } from '../../functions/routes.ts';
 import { repositoryRoot } from '../../lib/oauth-function.ts';
 import { failedRequestLogMessage } from '../../lib/regional-alarms.ts';
+import { jobsForMode } from '../../lib/scheduled-jobs.ts';
 import {
+  logicalIdOf,
   regionalTemplate,
   synthesisTimeoutMilliseconds,
   synthesizeDeployment,
@@ -20,15 +23,14 @@ import {
 } from './synthesize.ts';
 import type { SynthesizedDeployment } from './synthesize.ts';
 import {
-  actionsOf,
   functionResource,
   functionServing,
-  functionsOf,
+  grantedPairs,
   replicaRegionsOf,
   resourcesOfType,
   roleIdOf,
-  roleStatements,
   routeKeys,
+  serverFunctionsOf,
 } from './template-resources.ts';
 
 const primaryRegion = 'eu-west-1';
@@ -40,6 +42,9 @@ const domain = {
   hostedZoneName: 'example.com',
 };
 const allRouteKeys = [...routes.map((route) => `${route.method} ${route.path}`), '$default'];
+const jobs = jobsForMode('eventual');
+const replicaArn = (region: string) =>
+  `arn:aws:dynamodb:${region}:${testAccount}:table/oauth-server`;
 
 let synthesized: SynthesizedDeployment;
 
@@ -150,7 +155,9 @@ describe('multi-region routes and functions', () => {
 
   it('passes one issuer to every region', () => {
     eachRegion((template, region) => {
-      for (const [id, resource] of functionsOf(template)) {
+      const functions = serverFunctionsOf(template);
+      expect(functions, region).toHaveLength(routes.length + 1 + jobs.length);
+      for (const [id, resource] of functions) {
         expect(resource.Properties.Environment.Variables, `${region} ${id}`).toMatchObject({
           ISSUER: 'https://auth.example.com',
           TABLE_NAME: 'oauth-server',
@@ -165,29 +172,52 @@ describe('multi-region routes and functions', () => {
     });
   });
 
-  it('grants actions on own replica only', () => {
+  it('grants route actions on own replica, home-region actions on the others', () => {
     eachRegion((template, region) => {
-      const replicaArn = `arn:aws:dynamodb:${region}:${testAccount}:table/oauth-server`;
+      const others = regions.filter((each) => each !== region);
       for (const route of [...routes, fallbackRoute]) {
         const routeKey = 'method' in route ? `${route.method} ${route.path}` : '$default';
         const roleId = roleIdOf(functionResource(template, functionServing(template, routeKey)));
-        const statements = roleStatements(template, roleId).filter((statement) =>
-          actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
-        );
+        const homeRegionActions = 'homeRegionActions' in route ? route.homeRegionActions : [];
+        const expected = [
+          ...route.tableActions.map((action) => `${action} ${replicaArn(region)}`),
+          ...(homeRegionActions ?? []).flatMap((action) =>
+            others.map((other) => `${action} ${replicaArn(other)}`),
+          ),
+        ];
 
-        expect(statements.flatMap(actionsOf).toSorted(), `${region} ${routeKey}`).toEqual(
-          [...route.tableActions].toSorted(),
+        expect(grantedPairs(template, roleId, 'dynamodb:'), `${region} ${routeKey}`).toEqual(
+          expected.toSorted(),
         );
-        for (const statement of statements) {
-          expect(statement.Resource, `${region} ${routeKey}`).toBe(replicaArn);
-        }
       }
     });
   });
 
+  it('grants the token route GetItem and UpdateItem on every other replica', () => {
+    eachRegion((template, region) => {
+      const roleId = roleIdOf(functionResource(template, functionServing(template, 'POST /token')));
+      const granted = grantedPairs(template, roleId, 'dynamodb:');
+      for (const other of regions.filter((each) => each !== region)) {
+        const onOther = granted.filter((pair) => pair.endsWith(` ${replicaArn(other)}`));
+        expect(onOther, `${region} to ${other}`).toEqual([
+          `dynamodb:GetItem ${replicaArn(other)}`,
+          `dynamodb:UpdateItem ${replicaArn(other)}`,
+        ]);
+      }
+    });
+  });
+
+  it('lists home-region actions only among the route actions', () => {
+    for (const route of routes) {
+      for (const action of route.homeRegionActions ?? []) {
+        expect(route.tableActions, route.name).toContain(action);
+      }
+    }
+  });
+
   it('traces every function with X-Ray', () => {
     eachRegion((template, region) => {
-      for (const [id, resource] of functionsOf(template)) {
+      for (const [id, resource] of serverFunctionsOf(template)) {
         expect(resource.Properties.TracingConfig, `${region} ${id}`).toEqual({ Mode: 'Active' });
       }
     });
@@ -196,7 +226,7 @@ describe('multi-region routes and functions', () => {
   it('reserves concurrency for the token function only', () => {
     eachRegion((template, region) => {
       const tokenId = functionServing(template, 'POST /token');
-      for (const [id, resource] of functionsOf(template)) {
+      for (const [id, resource] of serverFunctionsOf(template)) {
         const expected = id === tokenId ? 100 : undefined;
         expect(resource.Properties.ReservedConcurrentExecutions, `${region} ${id}`).toBe(
           expected,
@@ -246,6 +276,69 @@ describe('multi-region routes and functions', () => {
       );
       for (const [id, logGroup] of Object.entries(logGroups)) {
         expect(logGroup.Properties.RetentionInDays, `${region} ${id}`).toBe(30);
+      }
+    });
+  });
+});
+
+describe('multi-region scheduled jobs', () => {
+  it('runs the jobs of eventual mode in every region', () => {
+    expect(jobs.map((job) => job.name)).toEqual(
+      scheduledJobs.filter((job) => job.onlyInMode !== 'strong').map((job) => job.name),
+    );
+    expect(jobs.map((job) => job.name)).not.toContain('SweepExpiredItems');
+    eachRegion((template, region) => {
+      const stack = synthesized.deployment.regionalStacks.get(region);
+
+      expect([...(stack?.jobs.keys() ?? [])], region).toEqual(jobs.map((job) => job.name));
+      template.resourceCountIs('AWS::Events::Rule', jobs.length);
+    });
+  });
+
+  it('invokes each job on its schedule, once', () => {
+    eachRegion((template, region) => {
+      for (const job of jobs) {
+        const lambdaFunction = synthesized.deployment.regionalStacks
+          .get(region)
+          ?.jobs.get(job.name)?.lambdaFunction;
+        if (lambdaFunction === undefined) throw new Error(`No job ${job.name} in ${region}.`);
+        const functionId = logicalIdOf(lambdaFunction);
+
+        template.hasResourceProperties('AWS::Events::Rule', {
+          ScheduleExpression: job.schedule,
+          State: 'ENABLED',
+          Targets: [
+            Match.objectLike({
+              Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+              RetryPolicy: { MaximumEventAgeInSeconds: 3600 },
+            }),
+          ],
+        });
+        template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+          FunctionName: { Ref: functionId },
+          MaximumRetryAttempts: 0,
+        });
+        template.hasResourceProperties('AWS::Lambda::Permission', {
+          FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+          Principal: 'events.amazonaws.com',
+        });
+        expect(functionResource(template, functionId).Properties.Timeout, job.name).toBe(60);
+      }
+    });
+  });
+
+  it('grants each job its table actions on own replica only', () => {
+    eachRegion((template, region) => {
+      for (const job of jobs) {
+        const lambdaFunction = synthesized.deployment.regionalStacks
+          .get(region)
+          ?.jobs.get(job.name)?.lambdaFunction;
+        if (lambdaFunction === undefined) throw new Error(`No job ${job.name} in ${region}.`);
+        const roleId = roleIdOf(functionResource(template, logicalIdOf(lambdaFunction)));
+
+        expect(grantedPairs(template, roleId, 'dynamodb:'), `${region} ${job.name}`).toEqual(
+          job.tableActions.map((action) => `${action} ${replicaArn(region)}`).toSorted(),
+        );
       }
     });
   });
@@ -402,7 +495,7 @@ describe('multi-region alarms', () => {
       const replicationAlarms = regions.length - 1;
       template.resourceCountIs(
         'AWS::CloudWatch::Alarm',
-        functionCount * 4 + 2 + replicationAlarms,
+        functionCount * 4 + jobs.length + 2 + replicationAlarms,
       );
     });
   });

@@ -1,7 +1,8 @@
 /**
  * The default deployment, one region without a domain, synthesized once with the handlers
- * bundled: the functions, their permissions on the region's replica, the HTTP API, the table
- * and the outputs.
+ * bundled: the functions of the routes and of the eventual mode's scheduled jobs, their
+ * permissions on the region's replica and on the signing key encryption key, the HTTP API,
+ * the table and the outputs.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fallbackRoute, routes } from '../../functions/routes.ts';
+import { jobsForMode } from '../../lib/scheduled-jobs.ts';
 import {
+  logicalIdOf,
   regionalTemplate,
   synthesisTimeoutMilliseconds,
   synthesizeDeployment,
@@ -22,6 +25,7 @@ import {
   functionResource,
   functionServing,
   functionsOf,
+  grantedPairs,
   integrations,
   managedPolicyArns,
   onlyLogicalId,
@@ -35,6 +39,7 @@ import type { AliasResource, FunctionResource } from './template-resources.ts';
 const region = 'eu-west-1';
 const replicaArn = `arn:aws:dynamodb:${region}:${testAccount}:table/oauth-server`;
 const routeTableKeys = routes.map((route) => `${route.method} ${route.path}`);
+const jobs = jobsForMode('eventual');
 const allRouteKeys = [...routeTableKeys, '$default'];
 const tableActionsByRouteKey = new Map([
   ...routes.map((route) => [`${route.method} ${route.path}`, route.tableActions] as const),
@@ -80,9 +85,25 @@ describe('single-region stacks', () => {
   });
 });
 
+/** Returns the logical ID of a scheduled job's function. */
+function jobFunctionId(name: string): string {
+  const job = synthesized.deployment.regionalStacks.get(region)?.jobs.get(name);
+  if (job === undefined) throw new Error(`No job ${name}.`);
+  return logicalIdOf(job.lambdaFunction);
+}
+
+/** Parameter through which the primary region's stack reads the signing key ARN. */
+function keyArnParameterRef(): { Ref: string } {
+  const parameters = Object.keys(template.toJSON().Parameters ?? {});
+  const keyParameter = parameters.find((name) => name.includes('signingkeyencryptionkeyarn'));
+  if (keyParameter === undefined) throw new Error('No SSM parameter of the key ARN.');
+  return { Ref: keyParameter };
+}
+
 describe('single-region functions', () => {
-  it('creates one function per route plus the fallback', () => {
-    expect(allFunctions()).toHaveLength(routes.length + 1);
+  it('creates one function per route, the fallback and the jobs', () => {
+    expect(allFunctions()).toHaveLength(routes.length + 1 + jobs.length);
+    expect(jobs.map((job) => job.onlyInMode)).not.toContain('strong');
   });
 
   it('runs every function on nodejs24.x and arm64', () => {
@@ -93,9 +114,10 @@ describe('single-region functions', () => {
   });
 
   it('sets memory and timeout of every function', () => {
+    const jobIds = jobs.map((job) => jobFunctionId(job.name));
     for (const [id, resource] of allFunctions()) {
       expect(resource.Properties.MemorySize, id).toBe(512);
-      expect(resource.Properties.Timeout, id).toBe(5);
+      expect(resource.Properties.Timeout, id).toBe(jobIds.includes(id) ? 60 : 5);
     }
   });
 
@@ -117,11 +139,14 @@ describe('single-region functions', () => {
       TABLE_NAME: 'oauth-server',
       ISSUER: { 'Fn::GetAtt': [apiId(), 'ApiEndpoint'] },
       ACCESS_TOKEN_LIFETIME_SECONDS: '3600',
+      ID_TOKEN_LIFETIME_SECONDS: '300',
       AUTHORIZATION_CODE_LIFETIME_SECONDS: '60',
       REFRESH_TOKEN_IDLE_SECONDS: '1209600',
       REFRESH_TOKEN_ABSOLUTE_SECONDS: '7776000',
       REFRESH_TOKEN_REUSE_GRACE_SECONDS: '5',
       SESSION_LIFETIME_SECONDS: '43200',
+      KEY_ROTATION_DAYS: '30',
+      KEY_ENCRYPTION_KMS_KEY_ID: keyArnParameterRef(),
       CONSISTENCY_MODE: 'eventual',
       TABLE_REGIONS: region,
       POWERTOOLS_SERVICE_NAME: 'oauth-server',
@@ -136,6 +161,10 @@ describe('single-region functions', () => {
         ...expected,
         ...extra,
       });
+    }
+    for (const job of jobs) {
+      const resource = functionResource(template, jobFunctionId(job.name));
+      expect(resource.Properties.Environment.Variables, job.name).toEqual(expected);
     }
   });
 
@@ -199,6 +228,26 @@ describe('single-region permissions', () => {
         expect(statement.Resource, routeKey).toBe(replicaArn);
       }
     }
+  });
+
+  it('grants the jobs their table actions on the replica', () => {
+    for (const job of jobs) {
+      const roleId = roleIdOf(functionResource(template, jobFunctionId(job.name)));
+
+      expect(grantedPairs(template, roleId, 'dynamodb:'), job.name).toEqual(
+        job.tableActions.map((action) => `${action} ${replicaArn}`).toSorted(),
+      );
+    }
+  });
+
+  it('grants KMS actions on the key whose ARN the parameter holds', () => {
+    const keyArn = JSON.stringify(keyArnParameterRef());
+    const tokenRole = roleIdOf(functionResource(template, functionIdOf('Token')));
+
+    expect(grantedPairs(template, tokenRole, 'kms:')).toEqual([
+      `kms:Decrypt ${keyArn}`,
+      `kms:GenerateDataKey ${keyArn}`,
+    ]);
   });
 
   it('allows no wildcard or Scan action', () => {
@@ -297,6 +346,12 @@ describe('single-region table', () => {
     });
   });
 
+  it('has no expiry index in eventual mode', () => {
+    synthesized.tableTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: Match.absent(),
+    });
+  });
+
   it('bills on demand and expires items by expiresAt', () => {
     synthesized.tableTemplate.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
@@ -331,11 +386,36 @@ describe('single-region table', () => {
   });
 });
 
+describe('single-region signing key encryption', () => {
+  it('creates a multi-Region key with rotation in the table stack', () => {
+    synthesized.tableTemplate.resourceCountIs('AWS::KMS::Key', 1);
+    synthesized.tableTemplate.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ MultiRegion: true, EnableKeyRotation: true }),
+    });
+    synthesized.tableTemplate.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/oauth-server-signing-keys',
+    });
+  });
+
+  it('reads the key ARN from the parameter, without a replica', () => {
+    synthesized.tableTemplate.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/oauth-server/oauth-server/signing-key-encryption-key-arn',
+    });
+    expect(template.toJSON().Parameters?.[keyArnParameterRef().Ref]).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<String>',
+      Default: '/oauth-server/oauth-server/signing-key-encryption-key-arn',
+    });
+    template.resourceCountIs('AWS::KMS::ReplicaKey', 0);
+    template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+});
+
 describe('single-region monitoring', () => {
-  it('alarms on functions and table', () => {
+  it('alarms on functions, jobs and table', () => {
     const functionAlarms = (routes.length + 1) * 4;
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', functionAlarms + 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', functionAlarms + jobs.length + 2);
   });
 
   it('sends alarms nowhere without an alarms setting', () => {

@@ -5,8 +5,9 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import type { DeployConfig, DeployConfigInput } from '../../lib/config/deploy-config.ts';
 import { parseDeployConfig } from '../../lib/config/parse-deploy-config.ts';
 import { createDeployment } from '../../lib/deployment.ts';
@@ -99,4 +100,13 @@ function readCdkJsonContext(): Record<string, unknown> {
     throw new Error(`Invalid "context" in ${cdkJsonPath}: it must be an object.`);
   }
   return { ...context };
+}
+
+/** Returns the logical ID of a construct's CloudFormation resource, as its template has it. */
+export function logicalIdOf(construct: IConstruct): string {
+  const resource = construct.node.defaultChild ?? construct;
+  if (!(resource instanceof CfnElement)) {
+    throw new Error(`${construct.node.path} has no CloudFormation resource.`);
+  }
+  return Stack.of(resource).getLogicalId(resource);
 }

@@ -20,6 +20,7 @@ export interface FunctionResource {
     readonly MemorySize: number;
     readonly Timeout: number;
     readonly Role: GetAtt;
+    /** Absent only on handlers of custom resources; see serverFunctionsOf. */
     readonly Environment: { readonly Variables: Record<string, unknown> };
     readonly LoggingConfig: { readonly LogGroup: Ref };
     readonly TracingConfig?: { readonly Mode: string };
@@ -32,6 +33,7 @@ export interface PolicyStatementJson {
   readonly Effect: string;
   readonly Action: string | readonly string[];
   readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
 interface PolicyDocument {
@@ -95,6 +97,17 @@ export function replicaRegionsOf(template: Template): string[] {
 /** Returns the template's functions as [logical ID, resource] pairs. */
 export function functionsOf(template: Template): [string, FunctionResource][] {
   return Object.entries(resourcesOfType<FunctionResource>(template, 'AWS::Lambda::Function'));
+}
+
+/**
+ * Returns the server's own functions, of the routes and the scheduled jobs, without the
+ * handler of a custom resource that aws-cdk-lib adds.
+ */
+export function serverFunctionsOf(template: Template): [string, FunctionResource][] {
+  return functionsOf(template).filter(
+    ([, resource]) =>
+      resource.Properties.Environment?.Variables.POWERTOOLS_SERVICE_NAME === 'oauth-server',
+  );
 }
 
 export function routeKeys(template: Template): string[] {
@@ -185,4 +198,28 @@ export function allAllowedActions(template: Template): string[] {
     .flatMap((roleId) => roleStatements(template, roleId))
     .filter((statement) => statement.Effect === 'Allow')
     .flatMap(actionsOf);
+}
+
+/**
+ * Returns `<action> <resource>` for every action and resource that the role's statements
+ * allow, for actions with the prefix, such as `dynamodb:`. A resource that is not a literal
+ * ARN is shown as its JSON. Statements are compared as pairs, because IAM policy minimization
+ * may merge or split them.
+ */
+export function grantedPairs(template: Template, roleId: string, prefix: string): string[] {
+  return roleStatements(template, roleId)
+    .filter((statement) => statement.Effect === 'Allow')
+    .flatMap((statement) => {
+      const resources = Array.isArray(statement.Resource)
+        ? (statement.Resource as unknown[])
+        : [statement.Resource];
+      return actionsOf(statement)
+        .filter((action) => action.startsWith(prefix))
+        .flatMap((action) => resources.map((resource) => `${action} ${resourceText(resource)}`));
+    })
+    .toSorted();
+}
+
+function resourceText(resource: unknown): string {
+  return typeof resource === 'string' ? resource : JSON.stringify(resource);
 }

@@ -41,7 +41,7 @@ function openIdMembers(path: string): Record<string, unknown> {
       'email_verified',
     ],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['ES256', 'RS256'],
+    id_token_signing_alg_values_supported: ['ES256', 'RS256', 'EdDSA'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
@@ -136,11 +136,11 @@ describe('jwks', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/jwk-set\+json/);
     expect(response.headers.get('cache-control')).toBe('public, max-age=300');
     const keys = body.keys as Array<Record<string, unknown>>;
-    expect(keys).toHaveLength(2);
-    const ecKey = keys.find((key) => key.alg === 'ES256');
-    const rsaKey = keys.find((key) => key.alg === 'RS256');
+    expect(keys.map((key) => key.alg)).toEqual(['ES256', 'RS256', 'EdDSA']);
+    const [ecKey, rsaKey, edKey] = keys;
     expect(ecKey).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig' });
     expect(rsaKey).toMatchObject({ kty: 'RSA', e: 'AQAB', use: 'sig' });
+    expect(edKey).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig' });
     for (const key of keys) {
       expect(key).not.toHaveProperty('d');
       expect(key).not.toHaveProperty('p');

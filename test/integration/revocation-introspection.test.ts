@@ -5,21 +5,14 @@
  * server runs with no refresh token reuse grace period, so a rotated token is inactive after
  * the next full second.
  */
-import { decodeJwt, importJWK, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { decodeJwt, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../functions/storage/dynamodb.ts';
-import { SigningKeyRepository } from '../../functions/storage/signing-key-repository.ts';
 import { UserAgent, type UserCredentials } from '../support/authorization-flow.ts';
 import { basicAuthorization, registerClients } from '../support/clients.ts';
-import {
-  LOCAL_CREDENTIALS,
-  startTestTable,
-  TEST_REGION,
-  TEST_TABLE,
-  type TestTable,
-} from '../support/dynalite.ts';
+import { startTestTable, TEST_TABLE, type TestTable } from '../support/dynalite.ts';
 import { startServer, type TestServer } from '../support/local-server.ts';
+import { openServerKeys } from '../support/server-keys.ts';
 import { postToken } from '../support/token-requests.ts';
 import { createUser } from '../support/users.ts';
 
@@ -170,21 +163,15 @@ async function postForm(path: string, form: Record<string, string>, headers = {}
   return { response, text: await response.text() };
 }
 
-/** Returns the server's current ES256 signing key, read from the table. */
+/** Returns the server's current ES256 signing key, read from the table and decrypted. */
 async function serverSigningKey(): Promise<{ kid: string; privateKey: CryptoKey }> {
-  const documents = createDocumentClient({
-    region: TEST_REGION,
-    endpoint: table.endpoint,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const keys = await new SigningKeyRepository(documents, TEST_TABLE).listSigningKeys();
-  documents.destroy();
-  const newest = keys
-    .filter((key) => key.algorithm === 'ES256')
-    .sort((first, second) => second.generation - first.generation)[0];
-  if (newest === undefined) throw new Error('The server has no ES256 signing key yet.');
-  const privateKey = (await importJWK(newest.privateJwk, 'ES256')) as CryptoKey;
-  return { kid: newest.kid, privateKey };
+  const keys = openServerKeys(table.endpoint);
+  try {
+    const { kid, privateKey } = await keys.signingKeys.current('ES256');
+    return { kid, privateKey };
+  } finally {
+    keys.close();
+  }
 }
 
 /** Signs an access token as the server does, with the given claims changed. */

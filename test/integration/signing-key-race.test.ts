@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKeyEncryptionKeyFile } from '../../functions/crypto/local-file-key-encryption.ts';
 import { createDocumentClient } from '../../functions/storage/dynamodb.ts';
 import {
   LOCAL_CREDENTIALS,
@@ -15,6 +16,7 @@ import {
   TEST_TABLE,
   type TestTable,
 } from '../support/dynalite.ts';
+import { TEST_KEY_ENCRYPTION_KEY_FILE } from '../support/local-server.ts';
 
 const run = promisify(execFile);
 const script = join(import.meta.dirname, '..', 'support', 'first-signing-key.ts');
@@ -24,6 +26,7 @@ let table: TestTable;
 
 beforeAll(async () => {
   table = await startTestTable();
+  await ensureKeyEncryptionKeyFile(TEST_KEY_ENCRYPTION_KEY_FILE);
 });
 
 afterAll(async () => {
@@ -35,6 +38,7 @@ describe('first signing key', () => {
     const startAt = String(Date.now() + 1500);
     const environment = {
       ...process.env,
+      KEY_ENCRYPTION_KEY_FILE: TEST_KEY_ENCRYPTION_KEY_FILE,
       DYNAMODB_ENDPOINT: table.endpoint,
       TABLE_NAME: TEST_TABLE,
       START_AT: startAt,
@@ -67,5 +71,8 @@ describe('first signing key', () => {
     documents.destroy();
     expect(stored.Items).toHaveLength(1);
     expect(stored.Items?.[0]?.kid).toBe(kids[0]);
+    expect(stored.Items?.[0]?.state).toBe('current');
+    expect(stored.Items?.[0]?.encryptedPrivateKey?.keyEncryption).toBe('local-file');
+    expect(stored.Items?.[0]).not.toHaveProperty('privateJwk');
   });
 });

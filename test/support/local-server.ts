@@ -8,6 +8,16 @@ import { join } from 'node:path';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 
+/**
+ * The key-encryption key file of every test server, in the git-ignored data folder, so that
+ * tests never use the one of `npm start`. The first server to start creates it.
+ */
+export const TEST_KEY_ENCRYPTION_KEY_FILE = join(
+  repositoryRoot,
+  '.data',
+  'test-key-encryption-key',
+);
+
 export interface TestServer {
   url: string;
   port: number;
@@ -85,14 +95,22 @@ export async function runFailingServer(
   return { code, stderr };
 }
 
-/** The parent's environment without variables that would change the server's behaviour. */
+/**
+ * Returns the parent's environment without variables that would change the server's
+ * behaviour, and with the test servers' key-encryption key file.
+ */
 function serverEnvironment(): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' };
   for (const name of Object.keys(environment)) {
-    if (/^(AWS_|DEMO_|ISSUER$|DATA_DIR$|TABLE_NAME$|DYNAMODB_ENDPOINT$|PORT$)/.test(name)) {
+    if (
+      /^(AWS_|DEMO_|KEY_ENCRYPTION_|ISSUER$|DATA_DIR$|TABLE_NAME$|DYNAMODB_ENDPOINT$|PORT$)/.test(
+        name,
+      )
+    ) {
       delete environment[name];
     }
   }
+  environment.KEY_ENCRYPTION_KEY_FILE = TEST_KEY_ENCRYPTION_KEY_FILE;
   return environment;
 }
 

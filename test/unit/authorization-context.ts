@@ -13,6 +13,7 @@ import {
   FrozenClock,
   InMemoryClientStore,
   InMemorySigningKeyStore,
+  TEST_KEY_ENCRYPTION,
   registeredClient,
 } from './support.ts';
 import {
@@ -67,7 +68,7 @@ export function authorizationContext(): TestAuthorizationContext {
     consents: new InMemoryConsentStore(),
     interactions: new InMemoryInteractionStore(clock),
     codes: new InMemoryCodeStore(),
-    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
+    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60, TEST_KEY_ENCRYPTION),
     clock,
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, loadServerConfig } from '../../functions/config.ts';
 
+const KMS_KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab';
+
 const REQUIRED = {
   ISSUER: 'https://auth.example.com',
   TABLE_NAME: 'oauth-server',
@@ -40,6 +42,8 @@ describe('loadServerConfig', () => {
       consistencyMode: 'eventual',
       tableRegions: ['eu-west-1'],
       regionEndpoints: {},
+      keyRotationDays: 30,
+      keyEncryption: undefined,
     });
   });
 
@@ -85,6 +89,36 @@ describe('loadServerConfig', () => {
     expect(config.accessTokenAudience).toBe('https://api.example.com');
     expect(config.memoryCacheSeconds).toBe(0);
     expect(config.dynamodb.endpoint).toBe('http://127.0.0.1:4567');
+  });
+
+  it('reads key settings', () => {
+    const config = loadServerConfig({
+      ...REQUIRED,
+      KEY_ROTATION_DAYS: '90',
+      KEY_ENCRYPTION_KMS_KEY_ID: KMS_KEY_ARN,
+    });
+
+    expect(config.keyRotationDays).toBe(90);
+    expect(config.keyEncryption).toEqual({ kind: 'kms', keyId: KMS_KEY_ARN });
+  });
+
+  it('reads key encryption key file', () => {
+    const config = loadServerConfig({ ...REQUIRED, KEY_ENCRYPTION_KEY_FILE: '/data/kek' });
+
+    expect(config.keyEncryption).toEqual({ kind: 'local-file', path: '/data/kek' });
+  });
+
+  it('rejects both key encryption settings', () => {
+    const message = failureMessage({
+      ...REQUIRED,
+      KEY_ENCRYPTION_KMS_KEY_ID: KMS_KEY_ARN,
+      KEY_ENCRYPTION_KEY_FILE: '/data/kek',
+    });
+
+    expect(message).toBe(
+      'Invalid configuration:\n  set only one of KEY_ENCRYPTION_KMS_KEY_ID (on AWS) and ' +
+        'KEY_ENCRYPTION_KEY_FILE (locally)',
+    );
   });
 
   it('ignores unrelated variables', () => {
@@ -153,6 +187,11 @@ describe('loadServerConfig', () => {
     ['AWS_REGION', 'EU-WEST-1', 'AWS_REGION must name an AWS region such as eu-west-1'],
     ['DYNAMODB_ENDPOINT', 'not a url', 'DYNAMODB_ENDPOINT must be an http(s) URL'],
     ['DYNAMODB_ENDPOINT', 'ftp://127.0.0.1:4567', 'DYNAMODB_ENDPOINT must be an http(s) URL'],
+    ['KEY_ROTATION_DAYS', '0', 'must be a whole number of days from 1 to 365'],
+    ['KEY_ROTATION_DAYS', '366', 'must be a whole number of days from 1 to 365'],
+    ['KEY_ROTATION_DAYS', '7d', 'must be a whole number of days from 1 to 365'],
+    ['KEY_ENCRYPTION_KMS_KEY_ID', 'alias/oauth', 'must be the ARN of a KMS key'],
+    ['KEY_ENCRYPTION_KMS_KEY_ID', 'mrk-1234abcd', 'must be the ARN of a KMS key'],
   ])('rejects %s=%j', (variable, value, expected) => {
     const message = failureMessage({ ...REQUIRED, [variable]: value });
 

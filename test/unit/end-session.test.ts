@@ -20,6 +20,7 @@ import {
   FrozenClock,
   InMemoryClientStore,
   InMemorySigningKeyStore,
+  TEST_KEY_ENCRYPTION,
   rejectedOAuthError,
 } from './support.ts';
 
@@ -37,7 +38,7 @@ function endSessionContext(): TestEndSessionContext {
   return {
     issuer: ISSUER,
     clients,
-    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
+    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60, TEST_KEY_ENCRYPTION),
     clock,
   };
 }

@@ -1,10 +1,12 @@
 import {
+  createLocalJWKSet,
   decodeJwt,
   decodeProtectedHeader,
   generateKeyPair,
   jwtVerify,
   type CryptoKey,
 } from 'jose';
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   issueIdToken,
@@ -14,7 +16,12 @@ import {
 } from '../../functions/oauth/id-token.ts';
 import { SigningKeys, type ActiveSigningKey } from '../../functions/oauth/signing-keys.ts';
 import { UNUSED_SECRET_HASH } from './authorization-context.ts';
-import { FrozenClock, InMemorySigningKeyStore, registeredClient } from './support.ts';
+import {
+  FrozenClock,
+  InMemorySigningKeyStore,
+  registeredClient,
+  TEST_KEY_ENCRYPTION,
+} from './support.ts';
 
 const ISSUED_AT = 1_704_067_200;
 
@@ -42,6 +49,16 @@ describe('tokenHash', () => {
     const hash = tokenHash('jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y', 'ES256');
 
     expect(hash).toBe('77QmUPtjPfzWtF2AnpK9RQ');
+  });
+
+  it('uses SHA-512 half for EdDSA', () => {
+    const token = 'jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y';
+    const digest = createHash('sha512').update(token, 'ascii').digest();
+
+    const hash = tokenHash(token, 'EdDSA');
+
+    expect(hash).toBe(digest.subarray(0, 32).toString('base64url'));
+    expect(Buffer.from(hash, 'base64url')).toHaveLength(32);
   });
 });
 
@@ -118,7 +135,7 @@ describe('issueIdToken', () => {
     return {
       issuer: 'https://auth.example.com',
       idTokenLifetimeSeconds: 300,
-      signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
+      signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60, TEST_KEY_ENCRYPTION),
       clock,
     };
   }
@@ -154,6 +171,23 @@ describe('issueIdToken', () => {
     const payload = decodeJwt(token ?? '');
     expect(decodeProtectedHeader(token ?? '').alg).toBe('RS256');
     expect(payload.at_hash).toBe(tokenHash('access-token-1', 'RS256'));
+  });
+
+  it('signs with client algorithm EdDSA', async () => {
+    const context = issuer();
+    const client = registeredClient(UNUSED_SECRET_HASH, {
+      clientId: 'web-app',
+      idTokenSignedResponseAlg: 'EdDSA',
+    });
+
+    const token = await issueIdToken({ ...grant, client }, context);
+
+    const jwks = createLocalJWKSet(await context.signingKeys.publicJwks());
+    const { payload, protectedHeader } = await jwtVerify(token ?? '', jwks, {
+      currentDate: new Date(context.clock.now()),
+    });
+    expect(protectedHeader.alg).toBe('EdDSA');
+    expect(payload.at_hash).toBe(tokenHash('access-token-1', 'EdDSA'));
   });
 
   it('uses configured lifetime', async () => {

@@ -3,12 +3,15 @@
  * on request, and builders of API Gateway events and registered clients.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
+import { LocalFileKeyEncryption } from '../../functions/crypto/local-file-key-encryption.ts';
 import type { ClientStore, RegisteredClient, SecretHash } from '../../functions/oauth/client.ts';
 import type { Clock } from '../../functions/oauth/clock.ts';
 import { OAuthError } from '../../functions/oauth/errors.ts';
 import type {
   SigningKeyStore,
+  SigningKeyUpdate,
   StoredSigningKey,
 } from '../../functions/oauth/signing-keys.ts';
 
@@ -58,15 +61,21 @@ export class InMemoryClientStore implements ClientStore {
   }
 }
 
+/** Encrypts private signing keys under a random key-encryption key held in memory. */
+export const TEST_KEY_ENCRYPTION = LocalFileKeyEncryption.withKey(randomBytes(32));
+
 /**
- * A signing key store with the conditional write of the real one: a key whose algorithm and
- * generation already exist is not stored, and `createSigningKey` returns false.
+ * A signing key store with the conditional writes of the real one: a key whose algorithm and
+ * generation already exist is not created, and a key whose state or version changed since it
+ * was read is neither updated nor deleted. Each such write returns false.
  */
 export class InMemorySigningKeyStore implements SigningKeyStore {
   readonly keys: StoredSigningKey[] = [];
   readonly #pendingFailures: Error[] = [];
   lists = 0;
   creates = 0;
+  updates = 0;
+  deletes = 0;
 
   failNextList(error: Error = new Error('signing key store read failed')): void {
     this.#pendingFailures.push(error);
@@ -85,12 +94,55 @@ export class InMemorySigningKeyStore implements SigningKeyStore {
     this.creates += 1;
     await Promise.resolve();
 
-    const exists = this.keys.some(
-      (stored) => stored.algorithm === key.algorithm && stored.generation === key.generation,
-    );
-    if (exists) return false;
+    if (this.#indexOf(key) >= 0) return false;
     this.keys.push(structuredClone(key));
     return true;
+  }
+
+  async updateSigningKey(key: StoredSigningKey, update: SigningKeyUpdate): Promise<boolean> {
+    this.updates += 1;
+    await Promise.resolve();
+
+    const index = this.#indexOfUnchanged(key);
+    const stored = this.keys[index];
+    if (stored === undefined) return false;
+
+    const { encryptedPrivateKey, ...changes } = update;
+    const updated: StoredSigningKey = { ...stored, version: stored.version + 1 };
+    for (const [name, value] of Object.entries(changes)) {
+      if (value !== undefined) Object.assign(updated, { [name]: value });
+    }
+    if (encryptedPrivateKey !== undefined) {
+      delete updated.privateJwk;
+      delete updated.encryptedPrivateKey;
+      if (encryptedPrivateKey !== null) updated.encryptedPrivateKey = encryptedPrivateKey;
+    }
+    this.keys[index] = structuredClone(updated);
+    return true;
+  }
+
+  async deleteSigningKey(key: StoredSigningKey): Promise<boolean> {
+    this.deletes += 1;
+    await Promise.resolve();
+
+    const index = this.#indexOfUnchanged(key);
+    if (index < 0) return false;
+    this.keys.splice(index, 1);
+    return true;
+  }
+
+  /** Returns the stored key's index, or -1 when its state or version differs from `key`. */
+  #indexOfUnchanged(key: StoredSigningKey): number {
+    const index = this.#indexOf(key);
+    const stored = this.keys[index];
+    if (stored === undefined) return -1;
+    return stored.state === key.state && stored.version === key.version ? index : -1;
+  }
+
+  #indexOf(key: StoredSigningKey): number {
+    return this.keys.findIndex(
+      (stored) => stored.algorithm === key.algorithm && stored.generation === key.generation,
+    );
   }
 }
 

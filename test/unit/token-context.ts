@@ -17,6 +17,7 @@ import {
   FrozenClock,
   InMemoryClientStore,
   InMemorySigningKeyStore,
+  TEST_KEY_ENCRYPTION,
   registeredClient,
 } from './support.ts';
 
@@ -99,7 +100,7 @@ export function tokenContext(secretHash: SecretHash): TestTokenContext {
       idTokenLifetimeSeconds: 300,
     },
     clients: new ClientAuthenticator(clients, clock, 60),
-    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
+    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60, TEST_KEY_ENCRYPTION),
     codes: new InMemoryCodeStore(),
     refreshTokens: new RefreshTokens(refreshStore, REFRESH_SETTINGS, clock),
     refreshStore,

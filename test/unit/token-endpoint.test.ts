@@ -16,6 +16,7 @@ import {
   FrozenClock,
   InMemoryClientStore,
   InMemorySigningKeyStore,
+  TEST_KEY_ENCRYPTION,
   registeredClient,
   rejectedOAuthError,
 } from './support.ts';
@@ -58,7 +59,7 @@ describe('handleTokenRequest', () => {
         idTokenLifetimeSeconds: 300,
       },
       clients: new ClientAuthenticator(clients, clock, 60),
-      signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
+      signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60, TEST_KEY_ENCRYPTION),
       codes: new InMemoryCodeStore(),
       refreshTokens: new RefreshTokens(
         new InMemoryRefreshTokenStore(),

@@ -23,6 +23,7 @@ import {
 } from './authorization-context.ts';
 import { InMemoryClientStore, registeredClient } from './support.ts';
 import { basicFor, form, tokenContext, type TestTokenContext } from './token-context.ts';
+import { InMemoryUserStore, UNUSED_PASSWORD_HASH } from './user-stores.ts';
 
 /** Revoked access tokens in a Map, with the conditional write of the repository. */
 export class InMemoryRevokedAccessTokenStore implements RevokedAccessTokenStore {
@@ -45,6 +46,9 @@ export interface TestLookupContext extends TokenLookupContext {
   /** The token endpoint that issues the tokens, over the same stores and clock. */
   tokens: TestTokenContext;
   revokedAccessTokens: InMemoryRevokedAccessTokenStore;
+  clientStore: InMemoryClientStore;
+  /** Contains USER_ID, the user of issueUserTokens. */
+  users: InMemoryUserStore;
   /** Moves the clock and the stores' expiry clocks forward. */
   advance(seconds: number): void;
 }
@@ -91,9 +95,18 @@ export function lookupContext(secretHash: SecretHash): TestLookupContext {
 
   const revokedAccessTokens = new InMemoryRevokedAccessTokenStore();
   revokedAccessTokens.now = epochSeconds(tokens.clock);
+  const users = new InMemoryUserStore();
+  users.users.set(USER_ID, {
+    userId: USER_ID,
+    username: 'alice',
+    passwordHash: UNUSED_PASSWORD_HASH,
+    createdAt: tokens.clock.now(),
+  });
   return {
     issuer: ISSUER,
     clients: new ClientAuthenticator(clients, tokens.clock, 60),
+    clientStore: clients,
+    users,
     signingKeys: tokens.signingKeys,
     refreshTokens: tokens.refreshTokens,
     revokedAccessTokens,

@@ -24,6 +24,7 @@ import { ISSUER, USER_ID } from './authorization-context.ts';
 import {
   FrozenClock,
   InMemorySigningKeyStore,
+  TEST_KEY_ENCRYPTION,
   rejectedOAuthError,
   thrownOAuthError,
 } from './support.ts';
@@ -54,7 +55,7 @@ async function userinfoContext(): Promise<TestUserinfoContext> {
   const revokedFamilies = new Set<string>();
   return {
     issuer: ISSUER,
-    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60),
+    signingKeys: new SigningKeys(new InMemorySigningKeyStore(), clock, 60, TEST_KEY_ENCRYPTION),
     clock,
     users,
     revokedJtis,

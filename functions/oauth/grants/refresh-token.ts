@@ -3,6 +3,8 @@
  * may narrow the scope of the new access token but not widen it.
  */
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.ts';
+import type { RefreshFamily } from '../grant-records.ts';
+import { isBeforeCutoff } from '../revocation-cutoffs.ts';
 import { parseScope } from '../scope.ts';
 import type { Grant, TokenEndpointContext } from '../token-endpoint.ts';
 import { userTokenResponse } from './issue-tokens.ts';
@@ -18,9 +20,12 @@ export const refreshTokenGrant: Grant = {
 
     let scopes: string[] = [];
     const rotation = await context.refreshTokens.rotate(presented, client, (family) => {
+      if (isBeforeCutoff(family.createdAt, client.tokensRevokedBefore)) {
+        throw new InvalidGrantError('The tokens of this client were revoked.');
+      }
       scopes = narrowScopes(parameters.get('scope'), family.scopes);
     });
-    await checkUserActive(rotation.family.userId, context);
+    await checkUserActive(rotation.family, context);
 
     const { family } = rotation;
     return userTokenResponse(
@@ -39,11 +44,21 @@ export const refreshTokenGrant: Grant = {
   },
 };
 
-async function checkUserActive(userId: string, context: TokenEndpointContext): Promise<void> {
+/**
+ * Rejects the refresh when the family's user is disabled or deleted, or was signed out
+ * everywhere after the sign-in that started the family.
+ */
+async function checkUserActive(
+  family: Pick<RefreshFamily, 'userId' | 'authTime'>,
+  context: TokenEndpointContext,
+): Promise<void> {
   if (context.users === undefined) return;
-  const user = await context.users.findUserById(userId);
+  const user = await context.users.findUserById(family.userId);
   if (user === undefined || user.disabled) {
     throw new InvalidGrantError('The user of this refresh token is disabled or deleted.');
+  }
+  if (isBeforeCutoff(family.authTime, user.signedOutAt)) {
+    throw new InvalidGrantError('The user was signed out. The user must sign in again.');
   }
 }
 
