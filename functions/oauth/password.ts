@@ -23,7 +23,7 @@ export const PASSWORD_PARAMETERS: ScryptParameters = {
  * The hash that an unknown username is checked against. It matches no password in practice,
  * because its 32 zero bytes would need a full scrypt preimage.
  */
-const MISSING_USER_HASH: PasswordHash = {
+export const MISSING_USER_HASH: PasswordHash = {
   algorithm: 'scrypt',
   salt: Buffer.alloc(16).toString('base64url'),
   hash: Buffer.alloc(32).toString('base64url'),
