@@ -34,6 +34,9 @@ export function createDocumentClient(settings: DynamoDbSettings): DynamoDBDocume
     requestHandler: {
       connectionTimeout: settings.remote ? 500 : CONNECTION_TIMEOUT_MILLISECONDS,
       requestTimeout: settings.remote ? 1_000 : REQUEST_TIMEOUT_MILLISECONDS,
+      // Without it, @smithy/node-http-handler 4.x only logs a warning when a call passes
+      // requestTimeout, and a hung table would hold the request until Lambda times out.
+      throwOnRequestTimeout: true,
     },
   });
 
