@@ -97,7 +97,7 @@ const environmentSchema = z.object({
   AUTHORIZATION_CODE_LIFETIME_SECONDS: seconds(10, 600, 60),
   REFRESH_TOKEN_IDLE_SECONDS: seconds(60, 31_536_000, 1_209_600),
   REFRESH_TOKEN_ABSOLUTE_SECONDS: seconds(60, 31_536_000, 7_776_000),
-  REFRESH_TOKEN_REUSE_GRACE_SECONDS: seconds(0, 60, 5),
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: seconds(0, 60, 10),
   SESSION_LIFETIME_SECONDS: seconds(60, 2_592_000, 43_200),
   DYNAMODB_ENDPOINT: z.optional(httpUrl('an http(s) URL such as http://127.0.0.1:4567')),
   DYNAMODB_REGION_ENDPOINTS: z.optional(regionEndpoints),

@@ -47,7 +47,9 @@ export const tokenLifetimeSettings = {
     variable: 'REFRESH_TOKEN_REUSE_GRACE_SECONDS',
     min: 0,
     max: 60,
-    defaultSeconds: 5,
+    // Longer than a request that fails with 503 after the SDK's retries (about 6.5 s) plus
+    // its Retry-After, so the client's retry of that refresh is not taken for reuse.
+    defaultSeconds: 10,
   },
   sessionSeconds: {
     variable: 'SESSION_LIFETIME_SECONDS',

@@ -306,7 +306,7 @@ describe('parseDeployConfig defaults', () => {
         authorizationCodeSeconds: 60,
         refreshTokenIdleSeconds: 1_209_600,
         refreshTokenAbsoluteSeconds: 7_776_000,
-        refreshTokenReuseGraceSeconds: 5,
+        refreshTokenReuseGraceSeconds: 10,
         sessionSeconds: 43_200,
       },
       signingKeys: { rotationDays: 30 },

@@ -36,7 +36,7 @@ describe('loadServerConfig', () => {
       authorizationCodeLifetimeSeconds: 60,
       refreshTokenIdleSeconds: 1_209_600,
       refreshTokenAbsoluteSeconds: 7_776_000,
-      refreshTokenReuseGraceSeconds: 5,
+      refreshTokenReuseGraceSeconds: 10,
       sessionLifetimeSeconds: 43_200,
       dynamodb: { region: 'eu-west-1', endpoint: undefined },
       consistencyMode: 'eventual',
