@@ -10,6 +10,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { errorRedirect } from '../oauth/authorization.ts';
 import {
+  InvalidRequestError,
   OAuthError,
   RedirectableError,
   ServerError,
@@ -111,6 +112,11 @@ function errorPage(error: OAuthError): HttpResponse {
 export function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error instanceof RedirectableError) return error.oauthError;
+  if (error instanceof StorageUnavailableError && isRejectedInput(error.cause)) {
+    // DynamoDB refused a value, such as an identifier past its 2048-byte key limit: a retry
+    // cannot help, so the client learns that its request is malformed.
+    return new InvalidRequestError('A parameter is too long or malformed.', { cause: error });
+  }
   if (error instanceof StorageUnavailableError) {
     return new TemporarilyUnavailableError(
       'The server is temporarily unable to handle the request. Retry after the given delay.',
@@ -118,6 +124,10 @@ export function toOAuthError(error: unknown): OAuthError {
     );
   }
   return new ServerError('The server encountered an unexpected error.', { cause: error });
+}
+
+function isRejectedInput(cause: unknown): boolean {
+  return cause instanceof Error && cause.name === 'ValidationException';
 }
 
 function logError(error: OAuthError, original: unknown): void {

@@ -62,3 +62,16 @@ describe('toOAuthError', () => {
     },
   );
 });
+
+describe('toOAuthError › rejected input', () => {
+  it('maps a DynamoDB ValidationException to invalid_request', () => {
+    const cause = new Error('One or more parameter values were invalid: key too long');
+    cause.name = 'ValidationException';
+
+    const error = toOAuthError(new StorageUnavailableError('GetItem', cause));
+
+    expect(error.error).toBe('invalid_request');
+    expect(error.status).toBe(400);
+    expect(error.description).toBe('A parameter is too long or malformed.');
+  });
+});
