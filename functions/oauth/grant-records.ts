@@ -78,6 +78,10 @@ export interface AuthorizationCodeRecord {
   familyId?: string;
   /** Identifies the request that redeemed the code, so that its retry is not a replay. */
   redemptionId?: string;
+  /** Set once a response with the tokens was produced; a later request is a replay. */
+  issuedAt?: number;
+  /** The attempt that produced it, random per HTTP request. */
+  issuedBy?: string;
 }
 
 /** What a redemption must match: the code is consumed only if all of it holds. */
@@ -93,8 +97,9 @@ export interface CodeRedemption {
   now: number;
   familyId: string | undefined;
   /**
-   * A random id of the redeeming request. When the SDK retries the write because its response
-   * was lost, the stored id is this one, which marks a retry rather than a replay.
+   * A digest of the code, the client, the redirect URI and the PKCE verifier. A request with
+   * the same digest, soon after and before the tokens were marked issued, is a retry of the
+   * same request whose response was lost, rather than a replay by someone without them.
    */
   redemptionId: string;
 }
@@ -110,6 +115,17 @@ export interface AuthorizationCodeStore {
   saveCode(record: AuthorizationCodeRecord): Promise<void>;
   /** Consumes the code with one conditional write, or explains why it could not. */
   redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome>;
+  /**
+   * Marks the tokens of a redemption as issued by one attempt. Returns false when another
+   * attempt with the same redemption id marked them first.
+   */
+  markIssued(
+    codeHash: string,
+    redemptionId: string,
+    attemptId: string,
+    now: number,
+    homeRegion: string | undefined,
+  ): Promise<boolean>;
 }
 
 /** A chain of refresh tokens that descend from one authorization. */

@@ -10,7 +10,7 @@ import { isConditionalCheckFailure, storageCall, StorageUnavailableError } from 
 import { localWrites, type ConsumingWrites } from './regional-tables.ts';
 import { authorizationCodeKey } from './table.ts';
 
-/** How long after its own write a redeeming request may still find it: beyond the SDK's retries. */
+/** How long after a redemption the same request may be sent again, as after a 503. */
 export const REDEMPTION_RETRY_SECONDS = 30;
 
 export class AuthorizationCodeRepository implements AuthorizationCodeStore {
@@ -55,6 +55,49 @@ export class AuthorizationCodeRepository implements AuthorizationCodeStore {
     return this.#explainFailure(documents, redemption);
   }
 
+  /**
+   * Marks the tokens of a redemption issued by one attempt. When the SDK retries this write
+   * after a lost response, the stored attempt id shows that this attempt won.
+   */
+  markIssued(
+    codeHash: string,
+    redemptionId: string,
+    attemptId: string,
+    now: number,
+    homeRegion: string | undefined,
+  ): Promise<boolean> {
+    return this.#consuming.consume(homeRegion, async (documents) => {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: this.#tableName,
+            Key: authorizationCodeKey(codeHash),
+            UpdateExpression: 'SET issuedAt = :now, issuedBy = :attempt',
+            ConditionExpression: 'redemptionId = :redemption AND attribute_not_exists(issuedAt)',
+            ExpressionAttributeValues: {
+              ':now': now,
+              ':attempt': attemptId,
+              ':redemption': redemptionId,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionalCheckFailure(error)) throw new StorageUnavailableError('UpdateItem', error);
+      }
+      const { Item: item } = await storageCall('GetItem', () =>
+        documents.send(
+          new GetCommand({
+            TableName: this.#tableName,
+            Key: authorizationCodeKey(codeHash),
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return item?.issuedBy === attemptId;
+    });
+  }
+
   /** Reads the code after a failed redemption, to tell a replay from a mismatch. */
   async #explainFailure(
     documents: DynamoDBDocumentClient,
@@ -72,11 +115,7 @@ export class AuthorizationCodeRepository implements AuthorizationCodeStore {
     if (item === undefined) return { status: 'invalid' };
 
     const record = toRecord(item);
-    if (record.consumedAt !== undefined) {
-      const sameRequest = record.redemptionId === redemption.redemptionId;
-      const soon = redemption.now - record.consumedAt <= REDEMPTION_RETRY_SECONDS;
-      return { status: sameRequest && soon ? 'retried' : 'replayed', record };
-    }
+    if (record.consumedAt !== undefined) return { status: 'replayed', record };
     if (record.expiresAt <= redemption.now) return { status: 'invalid' };
     return { status: 'mismatch', record };
   }
@@ -94,6 +133,7 @@ function redeemCommand(tableName: string, redemption: CodeRedemption): UpdateCom
   const values: Record<string, unknown> = {
     ':now': redemption.now,
     ':redemption': redemption.redemptionId,
+    ':retryStart': redemption.now - REDEMPTION_RETRY_SECONDS,
     ':client': redemption.clientId,
     ':redirect': redemption.redirectUri,
     ...(redemption.codeChallenge === undefined ? {} : { ':challenge': redemption.codeChallenge }),
@@ -105,11 +145,14 @@ function redeemCommand(tableName: string, redemption: CodeRedemption): UpdateCom
     Key: authorizationCodeKey(redemption.codeHash),
     UpdateExpression:
       redemption.familyId === undefined
-        ? 'SET consumedAt = :now, redemptionId = :redemption'
-        : 'SET consumedAt = :now, redemptionId = :redemption, familyId = :family',
+        ? 'SET consumedAt = if_not_exists(consumedAt, :now), redemptionId = :redemption'
+        : 'SET consumedAt = if_not_exists(consumedAt, :now), redemptionId = :redemption, ' +
+          'familyId = if_not_exists(familyId, :family)',
     ConditionExpression: [
       'attribute_exists(pk)',
-      'attribute_not_exists(consumedAt)',
+      // A retry of the same request passes until its tokens are marked issued.
+      '(attribute_not_exists(consumedAt) OR (redemptionId = :redemption AND ' +
+        'attribute_not_exists(issuedAt) AND consumedAt >= :retryStart))',
       'expiresAt > :now',
       'clientId = :client',
       'redirectUri = :redirect',

@@ -1,7 +1,7 @@
 /**
- * A redemption whose write DynamoDB applied but whose response was lost: the SDK retries the
- * same write, which then fails its condition. The repository must recognise its own write
- * and report the redemption, while another request with the same code is a replay.
+ * A redemption whose write DynamoDB applied but whose response was lost: the same request,
+ * retried by the SDK or by the client after a 503, must redeem again until its tokens are
+ * marked issued, while another request with the same code is a replay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CodeRedemption } from '../../functions/oauth/grant-records.ts';
@@ -61,13 +61,23 @@ function redemption(codeHash: string, redemptionId: string, now = NOW): CodeRede
 }
 
 describe('code redemption › lost response', () => {
-  it('reports its own write as a retry', async () => {
+  it('redeems the same request again', async () => {
     await saveCode('retry-code');
     await codes.redeemCode(redemption('retry-code', 'request-a'));
 
     const again = await codes.redeemCode(redemption('retry-code', 'request-a', NOW + 2));
 
-    expect(again.status).toBe('retried');
+    expect(again.status).toBe('redeemed');
+  });
+
+  it('treats the same request as a replay once issued', async () => {
+    await saveCode('issued-code');
+    await codes.redeemCode(redemption('issued-code', 'request-a'));
+    await codes.markIssued('issued-code', 'request-a', 'attempt-1', NOW + 1, undefined);
+
+    const again = await codes.redeemCode(redemption('issued-code', 'request-a', NOW + 2));
+
+    expect(again.status).toBe('replayed');
   });
 
   it('reports another request as a replay', async () => {

@@ -24,11 +24,12 @@ export class InMemoryCodeStore implements AuthorizationCodeStore {
   async redeemCode(redemption: CodeRedemption): Promise<RedemptionOutcome> {
     const record = this.codes.get(redemption.codeHash);
     if (record === undefined) return { status: 'invalid' };
-    if (record.consumedAt !== undefined) {
-      const retried =
-        record.redemptionId === redemption.redemptionId && redemption.now - record.consumedAt <= 30;
-      return { status: retried ? 'retried' : 'replayed', record };
-    }
+    const retry =
+      record.consumedAt !== undefined &&
+      record.redemptionId === redemption.redemptionId &&
+      record.issuedAt === undefined &&
+      redemption.now - record.consumedAt <= 30;
+    if (record.consumedAt !== undefined && !retry) return { status: 'replayed', record };
     if (record.expiresAt <= redemption.now) return { status: 'invalid' };
 
     const matches =
@@ -37,10 +38,24 @@ export class InMemoryCodeStore implements AuthorizationCodeStore {
       record.codeChallenge === redemption.codeChallenge;
     if (!matches) return { status: 'mismatch', record };
 
-    record.consumedAt = redemption.now;
+    record.consumedAt ??= redemption.now;
     record.redemptionId = redemption.redemptionId;
-    if (redemption.familyId !== undefined) record.familyId = redemption.familyId;
+    if (redemption.familyId !== undefined) record.familyId ??= redemption.familyId;
     return { status: 'redeemed', record: { ...record } };
+  }
+
+  async markIssued(
+    codeHash: string,
+    redemptionId: string,
+    attemptId: string,
+    now: number,
+  ): Promise<boolean> {
+    const record = this.codes.get(codeHash);
+    if (record === undefined || record.redemptionId !== redemptionId) return false;
+    if (record.issuedAt !== undefined) return record.issuedBy === attemptId;
+    record.issuedAt = now;
+    record.issuedBy = attemptId;
+    return true;
   }
 }
 

@@ -28,9 +28,12 @@ export const authorizationCodeGrant: Grant = {
       ? RefreshTokens.newFamilyId(context.refreshTokens.region)
       : undefined;
     const codeHash = hashSecretValue(code);
-    // Unique to this request: the SDK retrying its own write after a lost response finds it
-    // again, while a second request with the same code is a replay (RFC 6749 section 4.1.2).
-    const redemptionId = randomToken();
+    // The same for a retry of this request, by the SDK or by the client after a 503, which
+    // may redeem again until the tokens are marked issued. Someone with only the code cannot
+    // produce it without the client's credentials and verifier (RFC 6749 section 4.1.2).
+    const redemptionId = hashSecretValue(
+      JSON.stringify(['redemption', code, client.clientId, redirectUri, verifier ?? null]),
+    );
     const outcome = await context.codes.redeemCode({
       codeHash,
       homeRegion: homeRegionOf(code),
@@ -58,10 +61,10 @@ export const authorizationCodeGrant: Grant = {
       throw new InvalidGrantError(reason);
     }
 
-    // The SDK retried this request's own write after losing its response: the grant goes on
-    // as if the first answer had arrived, so a fault in transit does not burn it.
+    // A retry finds the family of the first attempt, whose first token derives from the
+    // redemption id, so it gets the same refresh token back.
     const { record } = outcome;
-    const familyId = outcome.status === 'retried' ? record.familyId : newFamilyId;
+    const familyId = record.familyId;
     const refreshToken =
       familyId === undefined
         ? undefined
@@ -74,7 +77,7 @@ export const authorizationCodeGrant: Grant = {
             seed: redemptionId,
           });
 
-    return userTokenResponse(
+    const response = await userTokenResponse(
       {
         client,
         userId: record.userId,
@@ -87,6 +90,22 @@ export const authorizationCodeGrant: Grant = {
       },
       context,
     );
+    // Only one attempt may hand out tokens: a concurrent copy of this request that marked the
+    // code first makes this one a replay, which revokes what both issued.
+    const issued = await context.codes.markIssued(
+      codeHash,
+      redemptionId,
+      randomToken(),
+      epochSeconds(context.clock),
+      homeRegionOf(code),
+    );
+    if (!issued) {
+      if (familyId !== undefined) await context.refreshTokens.revokeFamily(familyId);
+      throw new InvalidGrantError(
+        'The authorization code was already used. Tokens issued for it are revoked.',
+      );
+    }
+    return response;
   },
 };
 
