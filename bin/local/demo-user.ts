@@ -44,7 +44,13 @@ export async function seedDemoUser(
     emailVerified: true,
     createdAt: Date.now(),
   });
-  if (!created) throw new Error(`The username ${username} is taken by a half-created user.`);
+  if (!created) {
+    // Another local server on the same table created the user a moment ago.
+    if ((await users.findUserByUsername(username)) !== undefined) {
+      return { status: 'unchanged', username };
+    }
+    throw new Error(`The username ${username} is taken by a half-created user.`);
+  }
 
   return configuredPassword === undefined
     ? { status: 'created', username, generatedPassword: password }
