@@ -7,10 +7,9 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'OAuthServer',
-  serviceName: 'oauth-server',
-});
+const namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'OAuthServer';
+
+export const metrics = new Metrics({ namespace, serviceName: 'oauth-server' });
 
 export type CountedEvent =
   | 'LoginFailures'
@@ -24,9 +23,21 @@ export function countEvent(event: CountedEvent): void {
   metrics.addMetric(event, MetricUnit.Count, 1);
 }
 
+/** Single-metric publishers, one per grant type, created once: the token path is hot. */
+const tokenMetrics = new Map<string, Metrics>();
+
 /** Counts an issued token under its grant type, as its own metric with that dimension. */
 export function countTokenIssued(grantType: string): void {
-  const single = metrics.singleMetric();
-  single.addDimension('grantType', grantType);
-  single.addMetric('TokensIssued', MetricUnit.Count, 1);
+  let publisher = tokenMetrics.get(grantType);
+  if (publisher === undefined) {
+    // Default dimensions survive the publishing after each metric; added dimensions do not.
+    publisher = new Metrics({
+      namespace,
+      serviceName: 'oauth-server',
+      singleMetric: true,
+      defaultDimensions: { grantType },
+    });
+    tokenMetrics.set(grantType, publisher);
+  }
+  publisher.addMetric('TokensIssued', MetricUnit.Count, 1);
 }

@@ -49,10 +49,13 @@ describe('metrics', () => {
     const authorization = basicAuthorization('reports', 'reports-secret-0123456789');
 
     await postToken(server.url, { grant_type: 'client_credentials' }, { authorization });
+    await postToken(server.url, { grant_type: 'client_credentials' }, { authorization });
     await new Promise((resolve) => setTimeout(resolve, 200));
 
+    // The second token proves the dimension outlives the first publishing.
     const issued = metricLines().filter((line) => 'TokensIssued' in line);
-    expect(issued).toHaveLength(1);
+    expect(issued).toHaveLength(2);
+    expect(issued[1]?.grantType).toBe('client_credentials');
     expect(issued[0]?.grantType).toBe('client_credentials');
     expect(issued[0]?.TokensIssued).toBe(1);
   });
