@@ -96,7 +96,7 @@ export class KmsKeyEncryption implements KeyEncryption {
   }
 }
 
-/** KMS answers that say the stored data is wrong, which no retry can fix. */
+/** KMS errors that report wrong stored data, which no retry can fix. */
 const DATA_ERRORS = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
 
 /**

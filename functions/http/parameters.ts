@@ -3,7 +3,7 @@
  *
  * API Gateway HTTP APIs join repeated query parameters with commas, so parameters are parsed
  * from `rawQueryString` and the raw body, where a repeated parameter can be detected. RFC 6749
- * section 3.1 forbids repeating a parameter and says that a parameter sent without a value
+ * section 3.1 forbids repeating a parameter and states that a parameter sent without a value
  * is treated as omitted.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -68,7 +68,7 @@ export function parseUrlEncodedWithRepeats(encoded: string): ParametersWithRepea
 
 /**
  * Reads the form parameters of a POST request. Rejects other media types (400, as RFC 6749
- * section 5.2 answers every malformed request), bodies over MAX_FORM_BODY_BYTES (413), and
+ * section 5.2 specifies for every malformed request), bodies over MAX_FORM_BODY_BYTES (413), and
  * bodies that are not valid form encoding.
  */
 export function readFormBody(event: APIGatewayProxyEventV2): Parameters {

@@ -23,7 +23,7 @@ export interface OAuthErrorOptions {
   cause?: unknown;
   /** Extra response headers, such as `WWW-Authenticate` or `Allow`. */
   headers?: Record<string, string>;
-  /** Overrides the class's HTTP status, for 404, 405 and 413 answers in OAuth form. */
+  /** Overrides the class's HTTP status, for 404, 405 and 413 responses in OAuth form. */
   status?: number;
 }
 

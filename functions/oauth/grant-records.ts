@@ -87,7 +87,7 @@ export interface AuthorizationCodeRecord {
 /** What a redemption must match: the code is consumed only if all of it holds. */
 export interface CodeRedemption {
   codeHash: string;
-  /** The region that issued the code, where the redeeming write goes while it answers. */
+  /** The region that issued the code, where the redeeming write goes while it responds. */
   homeRegion: string | undefined;
   clientId: string;
   redirectUri: string;
@@ -164,7 +164,7 @@ export interface RefreshTokenStore {
   findToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
   /**
    * Marks the token rotated unless it already is, at the family's home region while it
-   * answers. Returns `{ rotated: true }` when this call did, else the stored rotation time,
+   * responds. Returns `{ rotated: true }` when this call did, else the stored rotation time,
    * read from the same replica, which may be newer than the local copy.
    */
   markRotated(

@@ -1,7 +1,7 @@
 /**
  * Storage faults, translated from AWS SDK errors at the storage boundary so that callers see
  * one error type whatever the cause: throttling, a 5xx from DynamoDB, a timeout or a dropped
- * connection. The HTTP layer answers it with 503 and `Retry-After`.
+ * connection. The HTTP layer responds to it with 503 and `Retry-After`.
  */
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
@@ -14,7 +14,7 @@ export class StorageUnavailableError extends Error {
   }
 }
 
-/** Whether an SDK error is DynamoDB's answer to a failed condition expression. */
+/** Returns whether an SDK error reports a failed condition expression. */
 export function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

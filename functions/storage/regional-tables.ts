@@ -4,7 +4,7 @@
  * only against the replica that receives it, so the same single-use item (an authorization
  * code, a refresh token) could be consumed once in each of two regions before replication
  * catches up. Consuming writes therefore go to the item's home region, the region that created
- * it, while that region answers, and fall back to the local replica only when it does not.
+ * it, while that region responds, and fall back to the local replica only when it does not.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../oauth/clock.ts';
@@ -14,7 +14,7 @@ import { StorageUnavailableError } from './errors.ts';
 
 export type ConsistencyMode = 'eventual' | 'strong';
 
-/** Where consuming writes of single-use items go. */
+/** The router of consuming writes of single-use items to a replica. */
 export interface ConsumingWrites {
   consume<Result>(
     homeRegion: string | undefined,
@@ -39,7 +39,7 @@ export interface RegionalTablesSettings {
   clock: Clock;
 }
 
-/** After a home region fails to answer, consuming writes skip it for this long. */
+/** After a home region fails to respond, consuming writes skip it for this long. */
 const HOME_REGION_BACKOFF_MILLISECONDS = 30_000;
 
 export class RegionalTables implements ConsumingWrites {
@@ -63,8 +63,8 @@ export class RegionalTables implements ConsumingWrites {
 
   /**
    * Runs a consuming write against the home region's replica, or against the local one when
-   * the home region is this region, is unknown, or does not answer. A failed condition is an
-   * answer and is not retried elsewhere.
+   * the home region is this region, is unknown, or does not respond. A failed condition is a
+   * response, so it is not retried elsewhere.
    */
   async consume<Result>(
     homeRegion: string | undefined,

@@ -92,7 +92,7 @@ export const loginFailuresKey = (counter: string, windowStart: number): ItemKey 
   sk: String(windowStart),
 });
 
-/** Whether an item is past its expiry, even if TTL has not deleted it yet. */
+/** Returns whether an item is past its expiry, even if TTL has not deleted it yet. */
 export function isExpired(item: Record<string, unknown>, nowSeconds: number): boolean {
   const expiresAt = item[EXPIRES_AT_ATTRIBUTE];
   return typeof expiresAt === 'number' && expiresAt <= nowSeconds;
